@@ -1,0 +1,33 @@
+import { parse, num } from '../args';
+import { emit } from '../output';
+import { progress } from '../progress';
+import { fetchData } from '../../data/fetch';
+import { loadModel, DEFAULT_MODEL } from '../../model/load';
+import { sweep } from '../../experiments/sweep';
+import { rowsTable } from './sweep';
+
+export const usage = `structprune demo [--sparsity 0.3] [--max-windows N] [--json]
+  The main job on the embedded default: make sure the data is present (fetching what is missing), prune
+  stories260K with StructPrune, evaluate it against the dense model and the local baseline on
+  TinyStories validation, and print the table. Default: all ≈768 windows of 512 tokens.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { sparsity: { type: 'string' }, 'max-windows': { type: 'string' } });
+  const dataDir = values['data-dir'] as string | undefined;
+  const log = (s: string) => !values.json && process.stderr.write(s + '\n');
+  const files = await fetchData({ dataDir, ids: ['stories260K', 'tok512', 'tinystories-val', 'tinystories-train'] });
+  log(`data: ${files.map((f) => `${f.id} ${f.status}`).join(', ')}`);
+  const loaded = await loadModel(DEFAULT_MODEL, { dataDir });
+  const sparsity = num(values, 'sparsity', 0.3, { min: 0, max: 0.95 });
+  log(`pruning ${DEFAULT_MODEL} to sparsity ${sparsity} with local and StructPrune (64 × 256 calibration tokens, seed 0), evaluating on tinystories-val`);
+  const bar = progress(!values.json);
+  const rows = await sweep(loaded, {
+    dataDir, dataset: 'tinystories-val', sparsities: [sparsity],
+    methods: [{ label: 'local', method: 'local' }, { label: 'structprune', method: 'structprune' }],
+    maxWindows: values['max-windows'] === undefined ? undefined : num(values, 'max-windows', 0, { min: 1, int: true }),
+    onProgress: (s, d, t) => bar.update(s, d, t), onRow: () => bar.done(),
+  });
+  bar.done();
+  emit(!!values.json, { rows }, () => rowsTable(rows));
+  return 0;
+}

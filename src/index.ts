@@ -1,0 +1,55 @@
+// The public surface of StructPrune-TS: everything a notebook, the REPL or another program uses.
+export { tf, initBackend, backendInfo, BackendInfo, BackendName } from './backend';
+export { ModelFormatError, UsageError } from './errors';
+
+// Models
+export { ModelConfig, LayerShape, layerShape, validateConfig } from './model/config';
+export { HostTensor, HostWeights, countParams } from './model/hostTensor';
+export { Model, describeModel } from './model/model';
+export { loadModel, DEFAULT_MODEL, LoadModelOptions } from './model/load';
+export { LoadedModel, TextCodec, TokenizerSource } from './model/codec';
+export { loadLlama2c, parseLlama2c } from './model/llama2c';
+export { loadTokenizer, encode, decode, Tokenizer } from './model/tokenizer';
+export { toDevice, DeviceModel } from './model/device';
+export { forward, ForwardOptions } from './model/forward';
+export { generate, GenerateOptions } from './model/generate';
+export { loadHfModel, saveHfModel, hfConfigToModelConfig, modelConfigToHfConfig } from './model/hf';
+export { loadHfTokenizer } from './model/hfTokenizer';
+export { fixtureModel, writeFixture } from './model/fixture';
+
+// Data
+export { resolveDataDir, locateDataDir, dataFile, DataFileError } from './data/datadir';
+export { fetchData } from './data/fetch';
+export { corpusText, CORPUS_NAMES, CorpusName } from './data/corpora';
+export { sampleCalibration } from './data/calibration';
+export { createRng, Rng } from './util/rng';
+
+// Evaluation
+export { perplexity, PerplexityResult } from './eval/perplexity';
+export { evaluate, corpusIds } from './eval/evaluate';
+
+// Pruning
+export { COUPLING, moduleSpecs, ModuleSpec, prunableParams, totalUnitCost } from './prune/coupling';
+export { collectStats, CalibrationStats, ModuleGram } from './prune/stats';
+export { buildProblems, unitEnergies, ModuleProblem } from './prune/problem';
+export { compensate } from './prune/compensate';
+export { sliceModel, zeroUnits, RemovedMask } from './prune/slice';
+export { localMask, globalThresholdMask } from './prune/baselines';
+export { finalizePruning } from './prune/finalize';
+export { calibrationWindows, CalibrationSpec } from './prune/calibration';
+export { prune, PruneOptions, PruneReport, PruneResult, PRUNE_METHODS, PruneMethod } from './prune/prune';
+export { moduleEnergies } from './prune/energy';
+export { allocate, Allocation, AllocationKind } from './prune/allocation';
+export { thresholdProjection, topKProjection } from './prune/projection';
+
+// StructPrune ADMM, step by step
+export { buildAdmmProblem, allocationCounts, AdmmProblem, AdmmOptions, ADMM_DEFAULTS } from './prune/admm/problem';
+export { init, step, pStep, projectZ, AdmmState, AdmmReport } from './prune/admm/step';
+export { iterate, runAdmm, inspectMask, MaskView } from './prune/admm/run';
+
+// Saving
+export { savePruned, loadPruned } from './io/pruned';
+export { readSafetensors, writeSafetensors, openSafetensors } from './io/safetensors';
+
+// Experiments
+export { sweep, SweepRow, SweepMethod } from './experiments/sweep';

@@ -1,0 +1,102 @@
+// The one model configuration, with normalised names. Foreign names (llama2.c header fields, Hugging Face
+// config.json keys) appear only in the loaders that map them.
+
+export type Arch = 'llama' | 'opt';
+
+/** Widths of one block after structured pruning (original unit indices that were kept). */
+export interface LayerShape {
+  /** Kept FFN hidden units (original indices, ascending). */
+  ffn: number[];
+  /** Kept query heads (original indices, ascending). */
+  heads: number[];
+  /** Kept key/value heads (original indices, ascending); a KV head goes once every query head sharing it is gone. */
+  kvHeads: number[];
+}
+
+export interface ModelConfig {
+  arch: Arch;
+  dModel: number;
+  nLayers: number;
+  /** Query heads of the dense model. */
+  nHeads: number;
+  /** Key/value heads of the dense model (GQA when < nHeads). */
+  nKvHeads: number;
+  dHead: number;
+  /** FFN hidden width of the dense model. */
+  dFF: number;
+  vocabSize: number;
+  /** Context length. */
+  maxSeq: number;
+  normEps: number;
+  /** RoPE base (LLaMA); unused by OPT. */
+  ropeTheta: number;
+  /** 'swiglu': down(silu(gate x) ⊙ up x) (LLaMA); 'relu': fc2(relu(fc1 x)) (OPT). */
+  activation: 'swiglu' | 'relu';
+  norm: 'rms' | 'layer';
+  /** Linear layers carry biases (OPT). */
+  biases: boolean;
+  /** LM head shares the token embedding. */
+  tiedEmbeddings: boolean;
+  /** 'rope' (LLaMA, interleaved pairs as llama2.c) or 'learned' (OPT). */
+  positions: 'rope' | 'learned';
+  /** OPT's learned-position offset (2); 0 otherwise. */
+  positionOffset: number;
+  /** Pre-LayerNorm blocks (OPT do_layer_norm_before; always true for LLaMA). */
+  preNorm: boolean;
+  /** OPT-350M style projection dimension of the embeddings (undefined = dModel). */
+  embedDim?: number;
+  bosId: number;
+  eosId: number;
+  /** Per-layer kept units after pruning; absent for a dense model. */
+  layers?: LayerShape[];
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** The kept units of block `l` (all of them for a dense model). */
+export function layerShape(cfg: ModelConfig, l: number): LayerShape {
+  if (cfg.layers) return cfg.layers[l];
+  return { ffn: range(cfg.dFF), heads: range(cfg.nHeads), kvHeads: range(cfg.nKvHeads) };
+}
+
+/** Query heads per KV head in the dense model. */
+export function gqaGroup(cfg: ModelConfig): number {
+  return cfg.nHeads / cfg.nKvHeads;
+}
+
+/** For each kept query head of block `l`, the position of its KV head among the kept KV heads. */
+export function kvIndexOfHeads(cfg: ModelConfig, shape: LayerShape): number[] {
+  const g = gqaGroup(cfg);
+  return shape.heads.map((h) => {
+    const kv = Math.floor(h / g);
+    const at = shape.kvHeads.indexOf(kv);
+    if (at < 0) throw new Error(`query head ${h} kept but its KV head ${kv} was removed`);
+    return at;
+  });
+}
+
+/** Check internal consistency; throws with the offending field. */
+export function validateConfig(cfg: ModelConfig): void {
+  const pos = ['dModel', 'nLayers', 'nHeads', 'nKvHeads', 'dHead', 'dFF', 'vocabSize', 'maxSeq'] as const;
+  for (const k of pos) {
+    if (!Number.isSafeInteger(cfg[k]) || cfg[k] <= 0) throw new Error(`config.${k} must be a positive integer, got ${cfg[k]}`);
+  }
+  if (cfg.nHeads % cfg.nKvHeads !== 0) throw new Error(`config.nHeads (${cfg.nHeads}) must be a multiple of nKvHeads (${cfg.nKvHeads})`);
+  if (cfg.layers) {
+    if (cfg.layers.length !== cfg.nLayers) throw new Error(`config.layers has ${cfg.layers.length} entries, nLayers is ${cfg.nLayers}`);
+    cfg.layers.forEach((s, l) => {
+      const check = (xs: number[], n: number, what: string) => {
+        xs.forEach((x, i) => {
+          if (!Number.isInteger(x) || x < 0 || x >= n || (i > 0 && x <= xs[i - 1]))
+            throw new Error(`config.layers[${l}].${what} must be ascending indices in [0, ${n}), got ${JSON.stringify(xs)}`);
+        });
+      };
+      check(s.ffn, cfg.dFF, 'ffn');
+      check(s.heads, cfg.nHeads, 'heads');
+      check(s.kvHeads, cfg.nKvHeads, 'kvHeads');
+      kvIndexOfHeads(cfg, s);
+    });
+  }
+}

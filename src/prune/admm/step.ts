@@ -1,0 +1,196 @@
+// One StructPrune ADMM iteration (METHOD.md §4), step by step. State is plain host data; `step` returns a
+// new state and never mutates its argument. Only one module's tensors are on the device at a time.
+import { tf } from '../../backend';
+import { AdmmProblem, AdmmModule } from './problem';
+import { thresholdProjection, topKProjection } from '../projection';
+
+export interface AdmmModuleState {
+  id: string;
+  /** P̃ (stored layout [n, d]). */
+  W: Float32Array;
+  /** Z̃: P̃ + Ũ with removed units' rows zeroed. */
+  Z: Float32Array;
+  /** Ũ, the scaled dual. */
+  U: Float32Array;
+  /** 1 = unit removed in Z̃ (indexed like spec.units). */
+  removed: Uint8Array;
+}
+
+/** Host-only numbers of one iteration. */
+export interface AdmmReport {
+  iteration: number;
+  /** ρ used by this iteration's P-step (0 for the initial projection). */
+  rho: number;
+  /** The global threshold on σ/cost (`threshold` allocation; null otherwise). */
+  lambda: number | null;
+  /** Σ‖P̃ − Z̃‖². */
+  primalResidual: number;
+  /** ρ² Σ‖Z̃ − Z̃_prev‖². */
+  dualResidual: number;
+  /** Σ w_m f_m(Z): the objective of the structured iterate without compensation. */
+  objective: number;
+  /** Removed unit cost / total unit cost. */
+  sparsity: number;
+  perModule: { id: string; units: number; removed: number; sparsity: number }[];
+  /** Units whose removed/kept status changed since the previous iteration. */
+  flipped: number;
+  seconds: number;
+}
+
+export interface AdmmState {
+  iteration: number;
+  /** ρ for the next iteration. */
+  rho: number;
+  modules: AdmmModuleState[];
+  /** Consecutive iterations without a mask change. */
+  stable: number;
+  converged: boolean;
+  reports: AdmmReport[];
+}
+
+/** σ_j = ‖Ṽ[:, j]‖² summed over the unit's columns of P̃ (rows in stored layout). */
+export function unitScores(m: AdmmModule, V: Float32Array): Float64Array {
+  const { width, units } = m.spec;
+  const s = new Float64Array(units.length);
+  const d = m.d;
+  for (let r = 0; r < m.n; r++) {
+    let acc = 0;
+    for (let c = 0; c < d; c++) acc += V[r * d + c] * V[r * d + c];
+    s[Math.floor(r / width)] += acc;
+  }
+  return s;
+}
+
+/** Z-step: the global closed-form projection of Ṽ onto the budgeted structured set. */
+export function projectZ(problem: AdmmProblem, V: readonly Float32Array[]): { removed: Uint8Array[]; lambda: number | null } {
+  const units = problem.modules.map((m, i) => ({ scores: unitScores(m, V[i]), costs: new Float64Array(m.spec.units.length).fill(m.spec.unitCost) }));
+  if (problem.options.allocation === 'threshold') {
+    const p = thresholdProjection(units, problem.budget);
+    return { removed: p.removed, lambda: p.lambda };
+  }
+  return { removed: topKProjection(units, problem.counts!).removed, lambda: null };
+}
+
+function maskRows(m: AdmmModule, V: Float32Array, removed: Uint8Array): Float32Array {
+  const Z = V.slice();
+  const rowLen = m.spec.width * m.d;
+  removed.forEach((r, u) => {
+    if (r) Z.fill(0, u * rowLen, (u + 1) * rowLen);
+  });
+  return Z;
+}
+
+/** Σ_m tr((Z̃ − W̃⁰)ᵀ H̃ (Z̃ − W̃⁰)) = Σ_i λ_i ‖(Qᵀ (Z̃ − W̃⁰))_i‖², one module on the device at a time. */
+export function feasibleObjective(problem: AdmmProblem, Z: readonly Float32Array[]): number {
+  let total = 0;
+  problem.modules.forEach((m, i) => {
+    if (m.n === 0) return;
+    const t = tf.tidy(() => {
+      const q = tf.tensor2d(m.Q, [m.n, m.n]);
+      const e = tf.sub(tf.tensor2d(Z[i], [m.n, m.d]), tf.tensor2d(m.W0, [m.n, m.d]));
+      const y = tf.matMul(tf.transpose(q), e);
+      return tf.sum(tf.mul(tf.sum(tf.square(y), 1), tf.tensor1d(m.eig)));
+    });
+    total += t.dataSync()[0];
+    t.dispose();
+  });
+  return total;
+}
+
+/** P-step for one module: P̃ = (2 H̃ + ρ I)⁻¹ (2 H̃ W̃⁰ + ρ (Z̃ − Ũ)) = Q diag(1/(2λ+ρ)) Qᵀ (G + ρ (Z̃ − Ũ)). */
+export function pStep(m: AdmmModule, Z: Float32Array, U: Float32Array, rho: number): Float32Array {
+  if (m.n === 0) return new Float32Array(0);
+  const out = tf.tidy(() => {
+    const q = tf.tensor2d(m.Q, [m.n, m.n]); // [n, n]
+    const r = tf.add(tf.tensor2d(m.G, [m.n, m.d]), tf.mul(tf.sub(tf.tensor2d(Z, [m.n, m.d]), tf.tensor2d(U, [m.n, m.d])), rho)); // [n, d]
+    const inv = tf.div(1, tf.add(tf.mul(tf.tensor2d(m.eig, [m.n, 1]), 2), rho)); // [n, 1]
+    return tf.matMul(q, tf.mul(tf.matMul(tf.transpose(q), r), inv)); // explicit transpose: wasm fast path
+  });
+  const W = out.dataSync() as Float32Array;
+  out.dispose();
+  return W;
+}
+
+function sumSq(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return s;
+}
+
+function report(problem: AdmmProblem, iteration: number, rho: number, lambda: number | null, W: Float32Array[], Z: Float32Array[], Zprev: Float32Array[] | null, removed: Uint8Array[], prevRemoved: Uint8Array[] | null, t0: number): AdmmReport {
+  let primal = 0;
+  let dual = 0;
+  let flipped = 0;
+  let removedCost = 0;
+  let totalCost = 0;
+  const perModule = problem.modules.map((m, i) => {
+    primal += sumSq(W[i], Z[i]);
+    if (Zprev) dual += sumSq(Z[i], Zprev[i]);
+    let r = 0;
+    removed[i].forEach((v, u) => {
+      r += v;
+      if (prevRemoved && prevRemoved[i][u] !== v) flipped++;
+    });
+    removedCost += r * m.spec.unitCost;
+    totalCost += m.spec.units.length * m.spec.unitCost;
+    return { id: m.id, units: m.spec.units.length, removed: r, sparsity: m.spec.units.length ? r / m.spec.units.length : 0 };
+  });
+  return {
+    iteration, rho, lambda, primalResidual: primal, dualResidual: rho * rho * dual, objective: feasibleObjective(problem, Z),
+    sparsity: totalCost ? removedCost / totalCost : 0, perModule, flipped, seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** Iteration 0: P̃ = P̃⁰, Ũ = 0, Z̃ = projection of P̃⁰. */
+export function init(problem: AdmmProblem): AdmmState {
+  const t0 = performance.now();
+  const W = problem.modules.map((m) => m.W0.slice());
+  const { removed, lambda } = projectZ(problem, W);
+  const Z = problem.modules.map((m, i) => maskRows(m, W[i], removed[i]));
+  const U = problem.modules.map((m) => new Float32Array(m.n * m.d));
+  const r = report(problem, 0, 0, lambda, W, Z, null, removed, null, t0);
+  return {
+    iteration: 0, rho: problem.options.rho0,
+    modules: problem.modules.map((m, i) => ({ id: m.id, W: W[i], Z: Z[i], U: U[i], removed: removed[i] })),
+    stable: 0, converged: false, reports: [r],
+  };
+}
+
+/** One ADMM iteration: P-step (per module), Z-step (global), U-step, report, ρ update. */
+export function step(problem: AdmmProblem, state: AdmmState): AdmmState {
+  const t0 = performance.now();
+  const rho = state.rho;
+  // 1. P-step, one module resident at a time.
+  const W = problem.modules.map((m, i) => pStep(m, state.modules[i].Z, state.modules[i].U, rho));
+  // 2. Z-step: Ṽ = P̃ + Ũ, global projection.
+  const V = W.map((w, i) => {
+    const u = state.modules[i].U;
+    const v = new Float32Array(w.length);
+    for (let k = 0; k < w.length; k++) v[k] = w[k] + u[k];
+    return v;
+  });
+  const { removed, lambda } = projectZ(problem, V);
+  const Z = problem.modules.map((m, i) => maskRows(m, V[i], removed[i]));
+  // 3. U-step: Ũ ← Ũ + P̃ − Z̃ (= Ṽ − Z̃).
+  const U = V.map((v, i) => {
+    const u = new Float32Array(v.length);
+    for (let k = 0; k < v.length; k++) u[k] = v[k] - Z[i][k];
+    return u;
+  });
+  // 4. Report.
+  const r = report(problem, state.iteration + 1, rho, lambda, W, Z, state.modules.map((s) => s.Z), removed, state.modules.map((s) => s.removed), t0);
+  // 5. ρ schedule and the stopping rule.
+  const stable = r.flipped === 0 ? state.stable + 1 : 0;
+  const converged = stable >= problem.options.patience && r.primalResidual < problem.options.tol * problem.norm0;
+  return {
+    iteration: state.iteration + 1,
+    rho: Math.min(problem.options.rhoMax, problem.options.kappa * rho),
+    modules: problem.modules.map((m, i) => ({ id: m.id, W: W[i], Z: Z[i], U: U[i], removed: removed[i] })),
+    stable, converged, reports: [...state.reports, r],
+  };
+}
+
+/** Whether another iteration should run. */
+export function shouldContinue(problem: AdmmProblem, state: AdmmState): boolean {
+  return !state.converged && state.iteration < problem.options.iterations;
+}

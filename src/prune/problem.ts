@@ -1,0 +1,74 @@
+// Per-module pruning problems (METHOD.md §3): the down projection W⁰ = P⁰ᵀ [n, d] (stored layout), the
+// Gram matrix H [n, n], the module weight w_m and the damping δ. Everything here is host data.
+import { tf } from '../backend';
+import { Model } from '../model/model';
+import { ModuleSpec, moduleSpecs } from './coupling';
+import { CalibrationStats } from './stats';
+
+export type ModuleWeighting = 'relative' | 'absolute';
+
+export interface ModuleProblem {
+  spec: ModuleSpec;
+  /** Hidden columns (units × width). */
+  n: number;
+  /** Output dimension (dModel). */
+  d: number;
+  H: Float64Array;
+  W0: Float32Array;
+  /** ‖P⁰ A‖²_F = tr(W⁰ᵀ H W⁰): the module's output energy on the calibration set. */
+  outputEnergy: number;
+  /** w_m: 1/outputEnergy ("relative", default) or 1 ("absolute"). */
+  weight: number;
+  /** δ = damp · mean(diag H). */
+  delta: number;
+}
+
+export interface ProblemOptions {
+  weighting?: ModuleWeighting;
+  /** Relative damping (default 0.01). */
+  damp?: number;
+}
+
+/** tr(Wᵀ H W) on the device in float32 (n²·d work; fine for a float32 weight). */
+function quadForm(H: Float64Array, W: Float32Array, n: number, d: number): number {
+  if (n === 0) return 0;
+  const t = tf.tidy(() => {
+    const w = tf.tensor2d(W, [n, d]);
+    return tf.sum(tf.mul(w, tf.matMul(tf.tensor2d(Float32Array.from(H), [n, n]), w)));
+  });
+  const v = t.dataSync()[0];
+  t.dispose();
+  return v;
+}
+
+export function buildProblems(model: Model, stats: CalibrationStats, opts: ProblemOptions = {}): ModuleProblem[] {
+  const weighting = opts.weighting ?? 'relative';
+  const damp = opts.damp ?? 0.01;
+  if (weighting !== 'relative' && weighting !== 'absolute') throw new RangeError(`weighting must be "relative" or "absolute", got "${weighting}"`);
+  const specs = moduleSpecs(model.config, model.weights);
+  return specs.map((spec) => {
+    const g = stats.grams.find((x) => x.id === spec.id);
+    if (!g) throw new Error(`calibration statistics have no Gram matrix for ${spec.id}`);
+    const W = model.weights[spec.downKey];
+    const n = spec.units.length * spec.width;
+    if (g.n !== n || W.shape[0] !== n) throw new Error(`${spec.id}: Gram is ${g.n}×${g.n}, ${spec.downKey} is [${W.shape}], expected ${n} hidden columns`);
+    const d = W.shape[1];
+    const outputEnergy = quadForm(g.H, W.data, n, d);
+    let tr = 0;
+    for (let i = 0; i < n; i++) tr += g.H[i * n + i];
+    const weight = weighting === 'absolute' ? 1 : outputEnergy > 0 ? 1 / outputEnergy : 1;
+    return { spec, n, d, H: g.H, W0: W.data, outputEnergy, weight, delta: damp * (n > 0 ? tr / n : 0) };
+  });
+}
+
+/** Dense unit energies e_j = w_m · Σ_{c ∈ unit j} H_cc ‖W⁰[c, :]‖² (Wanda-structured score, squared). */
+export function unitEnergies(p: ModuleProblem): Float64Array {
+  const { spec, n, d, H, W0 } = p;
+  const e = new Float64Array(spec.units.length);
+  for (let c = 0; c < n; c++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += W0[c * d + k] * W0[c * d + k];
+    e[Math.floor(c / spec.width)] += p.weight * H[c * n + c] * s;
+  }
+  return e;
+}

@@ -1,0 +1,128 @@
+// The `prune` verb: calibration statistics → mask selection (method) → compensation → slicing → report.
+import { initBackend } from '../backend';
+import { Model } from '../model/model';
+import { countParams } from '../model/hostTensor';
+import { moduleSpecs, prunableParams, totalUnitCost } from './coupling';
+import { collectStats, CalibrationStats } from './stats';
+import { buildProblems, ModuleWeighting, ModuleProblem } from './problem';
+import { localMask, globalThresholdMask } from './baselines';
+import { finalizePruning } from './finalize';
+import { RemovedMask, maskCost } from './slice';
+import { AdmmOptions, buildAdmmProblem } from './admm/problem';
+import { AdmmReport } from './admm/step';
+import { admmCheckpoint, fingerprint } from './admm/checkpoint';
+import { runAdmm } from './admm/run';
+import { UsageError } from '../errors';
+
+export const PRUNE_METHODS = ['local', 'global-threshold', 'structprune'] as const;
+export type PruneMethod = (typeof PRUNE_METHODS)[number];
+
+export interface PruneOptions {
+  method: PruneMethod;
+  /** Target sparsity s ∈ [0, 1): removed unit cost / total unit cost. */
+  sparsity: number;
+  /** Calibration windows (token ids), all the same length. */
+  windows: number[][];
+  /** Module weights w_m (default "relative"). */
+  weighting?: ModuleWeighting;
+  /** Relative damping δ = damp · mean(diag H) (default 0.01). */
+  damp?: number;
+  /** Sequential refit of the compensation from the pruned prefix (default false). */
+  sequential?: boolean;
+  /** StructPrune options (method "structprune"). */
+  admm?: AdmmOptions;
+  /** Directory to checkpoint the ADMM state after every iteration and resume from (method "structprune"). */
+  checkpoint?: string;
+  /** Identifies the run for the checkpoint (model, calibration); sparsity and options are added. */
+  runId?: unknown;
+  /** Per-iteration ADMM reports. */
+  onReport?: (r: AdmmReport) => void;
+  /** Progress of long stages. */
+  onProgress?: (stage: 'stats' | 'admm-setup' | 'finalize', done: number, total: number) => void;
+}
+
+export interface PruneReport {
+  method: PruneMethod;
+  targetSparsity: number;
+  /** Removed unit cost / total unit cost (the budgeted quantity). */
+  sparsity: number;
+  /** 1 − prunable parameters after / before (includes K/V heads of GQA groups removed entirely). */
+  paramSparsity: number;
+  params: { dense: number; pruned: number; densePrunable: number; prunedPrunable: number };
+  perModule: { id: string; units: number; removed: number; sparsity: number }[];
+  options: { weighting: ModuleWeighting; damp: number; sequential: boolean; admm?: Required<AdmmOptions> };
+  calibration: { samples: number; seqlen: number; tokens: number };
+  admm?: { iterations: number; converged: boolean; finalReport: AdmmReport };
+  seconds: { stats: number; select: number; finalize: number; total: number };
+}
+
+export interface PruneResult {
+  model: Model;
+  mask: RemovedMask;
+  report: PruneReport;
+  stats: CalibrationStats;
+}
+
+function validate(model: Model, o: PruneOptions): void {
+  if (!PRUNE_METHODS.includes(o.method)) throw new UsageError(`method must be one of ${PRUNE_METHODS.join('|')}, got "${o.method}"`);
+  if (!(o.sparsity >= 0 && o.sparsity < 1)) throw new UsageError(`sparsity must be in [0, 1), got ${o.sparsity}`);
+  if (!o.windows?.length) throw new UsageError('no calibration windows');
+  if (o.windows.some((w) => w.length !== o.windows[0].length || w.length > model.config.maxSeq)) {
+    throw new UsageError(`calibration windows must share one length ≤ the context length ${model.config.maxSeq}`);
+  }
+}
+
+const since = (t: number) => (performance.now() - t) / 1000;
+
+/** Prune a model; returns the sliced model, the mask and a report (host data only). */
+export async function prune(model: Model, opts: PruneOptions): Promise<PruneResult> {
+  await initBackend();
+  validate(model, opts);
+  const t0 = performance.now();
+  const weighting = opts.weighting ?? 'relative';
+  const damp = opts.damp ?? 0.01;
+  const stats = collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) });
+  const tStats = since(t0);
+  const problems: ModuleProblem[] = buildProblems(model, stats, { weighting, damp });
+  const specs = moduleSpecs(model.config, model.weights);
+  const budget = opts.sparsity * totalUnitCost(specs);
+  const t1 = performance.now();
+  let mask: RemovedMask;
+  let admm: PruneReport['admm'];
+  let admmOptions: Required<AdmmOptions> | undefined;
+  if (opts.method === 'local') mask = localMask(problems, budget);
+  else if (opts.method === 'global-threshold') mask = globalThresholdMask(problems, budget);
+  else {
+    const problem = buildAdmmProblem(problems, opts.sparsity, opts.admm, (d, t) => opts.onProgress?.('admm-setup', d, t));
+    admmOptions = problem.options;
+    const ckpt = opts.checkpoint
+      ? admmCheckpoint(opts.checkpoint, fingerprint({ run: opts.runId ?? null, sparsity: opts.sparsity, weighting, damp, admm: problem.options, calib: [opts.windows.length, opts.windows[0].length] }), problem.modules.map((m) => ({ id: m.id, n: m.n, d: m.d })))
+      : null;
+    const resumed = ckpt?.load() ?? undefined;
+    if (resumed) resumed.reports.forEach((r) => opts.onReport?.(r));
+    const state = runAdmm(problem, { state: resumed, onReport: opts.onReport, onState: (s) => ckpt?.save(s) });
+    mask = {};
+    problem.modules.forEach((m, i) => (mask[m.id] = state.modules[i].removed));
+    admm = { iterations: state.iteration, converged: state.converged, finalReport: state.reports[state.reports.length - 1] };
+  }
+  const tSelect = since(t1);
+  const t2 = performance.now();
+  const pruned = finalizePruning(model, stats, mask, { damp, sequential: opts.sequential, windows: opts.windows, onProgress: (d, t) => opts.onProgress?.('finalize', d, t) });
+  const tFinal = since(t2);
+  const { removedCost, perModule } = maskCost(specs, mask);
+  const densePrunable = prunableParams(model.config, model.weights);
+  const prunedPrunable = prunableParams(pruned.config, pruned.weights);
+  const report: PruneReport = {
+    method: opts.method,
+    targetSparsity: opts.sparsity,
+    sparsity: removedCost / totalUnitCost(specs),
+    paramSparsity: 1 - prunedPrunable / densePrunable,
+    params: { dense: countParams(model.weights), pruned: countParams(pruned.weights), densePrunable, prunedPrunable },
+    perModule: specs.map((s) => ({ id: s.id, ...perModule[s.id] })),
+    options: { weighting, damp, sequential: !!opts.sequential, admm: admmOptions },
+    calibration: { samples: opts.windows.length, seqlen: opts.windows[0].length, tokens: stats.tokens },
+    admm,
+    seconds: { stats: tStats, select: tSelect, finalize: tFinal, total: since(t0) },
+  };
+  return { model: pruned, mask, report, stats };
+}

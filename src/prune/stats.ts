@@ -1,0 +1,133 @@
+// Calibration statistics (METHOD.md §2), one block resident at a time. Block inputs of every calibration
+// window live on the host; block l is uploaded, run on each window (capturing the module activations A_m),
+// its Gram matrices H_m = Σ_t a_t a_tᵀ are accumulated in float64 on the host, its outputs become the next
+// block's inputs, and the block is released.
+import { tf } from '../backend';
+import { Model } from '../model/model';
+import { layerShape } from '../model/config';
+import { block } from '../model/blocks';
+import { uploadBlock, uploadWeights, disposeWeights } from '../model/device';
+import { embed, sequenceContext } from '../model/forward';
+import { ModuleKind } from './coupling';
+
+/** Gram matrix of one module's hidden activations. */
+export interface ModuleGram {
+  id: string;
+  layer: number;
+  kind: ModuleKind;
+  /** Hidden columns (units × width). */
+  n: number;
+  /** H = Σ_t a_t a_tᵀ, [n, n] row-major float64. */
+  H: Float64Array;
+  /** Σ_t a_t, [n] (for the bias fold of models whose down projection has a bias). */
+  sum: Float64Array;
+  /** Tokens accumulated. */
+  tokens: number;
+}
+
+export interface CalibrationStats {
+  /** In block order (attn, ffn per layer), matching moduleSpecs(). */
+  grams: ModuleGram[];
+  /** Calibration tokens T = windows × seqlen. */
+  tokens: number;
+}
+
+/** Embedding outputs [T, d] of every window, on the host (global weights are uploaded only for this). */
+export function embedWindows(model: Model, windows: readonly number[][]): Float32Array[] {
+  const keys = ['embed', 'pos_embed', 'proj_in'].filter((k) => model.weights[k]);
+  const dw = uploadWeights(model.weights, keys);
+  try {
+    return windows.map((ids) => {
+      const x = tf.tidy(() => embed(model.config, dw, ids));
+      const data = x.dataSync() as Float32Array;
+      x.dispose();
+      return data;
+    });
+  } finally {
+    disposeWeights(dw);
+  }
+}
+
+/** Accumulates H += aᵀa and sum += Σ_t a_t for one module. */
+export class GramAccumulator {
+  readonly H: Float64Array;
+  readonly sum: Float64Array;
+  tokens = 0;
+  constructor(readonly n: number) {
+    this.H = new Float64Array(n * n);
+    this.sum = new Float64Array(n);
+  }
+  add(a: tf.Tensor2D): void {
+    const [g, s] = tf.tidy(() => [tf.matMul(tf.transpose(a), a), tf.sum(a, 0)]); // explicit transpose: wasm fast path
+    const gv = g.dataSync();
+    const sv = s.dataSync();
+    g.dispose();
+    s.dispose();
+    for (let i = 0; i < gv.length; i++) this.H[i] += gv[i];
+    for (let i = 0; i < sv.length; i++) this.sum[i] += sv[i];
+    this.tokens += a.shape[0];
+  }
+}
+
+/**
+ * Run block `l` of `model` on host inputs (each [T, d]); return the outputs and, with `grams`, the
+ * module Gram matrices of this block. Only this block's weights are on the device during the call.
+ */
+export function runBlock(model: Model, l: number, inputs: readonly Float32Array[], seqlen: number, opts: { grams?: boolean } = {}): { outputs: Float32Array[]; attn?: GramAccumulator; ffn?: GramAccumulator } {
+  const cfg = model.config;
+  const shape = layerShape(cfg, l);
+  const d = cfg.dModel;
+  const nAttn = shape.heads.length * cfg.dHead;
+  const nFfn = shape.ffn.length;
+  const attn = opts.grams ? new GramAccumulator(nAttn) : undefined;
+  const ffn = opts.grams ? new GramAccumulator(nFfn) : undefined;
+  const w = uploadBlock(model.weights, l);
+  const ctx = sequenceContext(cfg, seqlen);
+  try {
+    const outputs = inputs.map((xin) => {
+      const out = tf.tidy(() => {
+        const x = tf.tensor2d(xin, [seqlen, d]);
+        const r = block(x, w, { cfg, shape, mask: ctx.mask, rope: ctx.rope, capture: !!opts.grams });
+        if (attn && r.capture.attnHidden) attn.add(r.capture.attnHidden);
+        if (ffn && r.capture.ffnHidden) ffn.add(r.capture.ffnHidden);
+        return r.out;
+      });
+      const data = out.dataSync() as Float32Array;
+      out.dispose();
+      return data;
+    });
+    return { outputs, attn, ffn };
+  } finally {
+    disposeWeights(w);
+    ctx.mask.dispose();
+    if (ctx.rope) Object.values(ctx.rope).forEach((t) => t.dispose());
+  }
+}
+
+export function toGram(id: string, layer: number, kind: ModuleKind, acc: GramAccumulator): ModuleGram {
+  return { id, layer, kind, n: acc.n, H: acc.H, sum: acc.sum, tokens: acc.tokens };
+}
+
+export interface StatsOptions {
+  /** Called after each block with (blocks done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Gram matrices of every module on the calibration windows (dense pass, one block resident). */
+export function collectStats(model: Model, windows: readonly number[][], opts: StatsOptions = {}): CalibrationStats {
+  if (windows.length === 0) throw new RangeError('no calibration windows');
+  const seqlen = windows[0].length;
+  if (windows.some((w) => w.length !== seqlen)) throw new RangeError('calibration windows must all have the same length');
+  const cfg = model.config;
+  let x = embedWindows(model, windows);
+  const grams: ModuleGram[] = [];
+  for (let l = 0; l < cfg.nLayers; l++) {
+    const shape = layerShape(cfg, l);
+    const r = runBlock(model, l, x, seqlen, { grams: true });
+    grams.push(toGram(`layers.${l}.attn`, l, 'attn', r.attn!));
+    grams.push(toGram(`layers.${l}.ffn`, l, 'ffn', r.ffn!));
+    x = r.outputs;
+    opts.onProgress?.(l + 1, cfg.nLayers);
+  }
+  return { grams, tokens: windows.length * seqlen };
+}
