@@ -6,6 +6,9 @@ import * as data from './commands/data';
 import * as pruneCmd from './commands/prune';
 import * as sweepCmd from './commands/sweep';
 import * as demo from './commands/demo';
+import * as fixture from './commands/fixture';
+import * as logits from './commands/logits';
+import * as convert from './commands/convert';
 
 interface Command {
   usage: string;
@@ -13,7 +16,7 @@ interface Command {
 }
 
 export const COMMANDS: Record<string, Command> = {
-  demo, generate, eval: evalCmd, prune: pruneCmd, sweep: sweepCmd, data,
+  demo, generate, eval: evalCmd, prune: pruneCmd, sweep: sweepCmd, data, fixture, logits, convert,
 };
 
 export function usage(): string {

@@ -1,0 +1,62 @@
+// Shared test helpers: the real stories260K (loaded once per test file) and a tensor-leak check.
+import * as fs from 'fs';
+import * as path from 'path';
+import { tf, initBackend } from '../src/backend';
+import { loadModel } from '../src/model/load';
+import { LoadedModel } from '../src/model/codec';
+import { dataPath } from '../src/data/datadir';
+
+let stories: Promise<LoadedModel> | null = null;
+/** stories260K with its tokenizer, from the data directory. */
+export function stories260K(): Promise<LoadedModel> {
+  stories ??= initBackend().then(() => loadModel('stories260K'));
+  return stories;
+}
+
+export interface Golden {
+  greedy_from_bos: { token_ids: number[]; text: string };
+  prompt_nll: { text: string; ids_with_bos: number[]; nll_per_predicted_token: number[]; mean_nll: number };
+  logits_after_bos: number[];
+  encode_examples: { text: string; ids_with_bos: number[] }[];
+}
+export function golden(): Golden {
+  return JSON.parse(fs.readFileSync(dataPath('stories260K/golden.json'), 'utf8'));
+}
+
+/** Run fn and assert it leaves no new live tensors. */
+export async function noLeaks<T>(fn: () => T | Promise<T>): Promise<T> {
+  await initBackend();
+  const before = tf.memory().numTensors;
+  const r = await fn();
+  const after = tf.memory().numTensors;
+  if (after !== before) throw new Error(`leaked ${after - before} tensors`);
+  return r;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+export function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(require('os').tmpdir(), prefix));
+}
+
+/** Logits [T, vocab] of a host model for ids, as a Float32Array. */
+export function logitsOf(model: LoadedModel['model'], ids: number[]): Float32Array {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { toDevice } = require('../src/model/device');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { forward } = require('../src/model/forward');
+  const dm = toDevice(model);
+  try {
+    const t = tf.tidy(() => forward(model.config, dm.weights, ids).logits);
+    const out = t.dataSync() as Float32Array;
+    t.dispose();
+    return out;
+  } finally {
+    dm.dispose();
+  }
+}
