@@ -203,21 +203,40 @@ function updateTwoRowsAndMultiply(
 
 /**
  * Z = Hqᵀ = H_{n−2} ⋯ H_1 H_0 (n×n row-major) from the reflectors of `tridiagonalize`, so that
- * A = Zᵀ T Z. Row i of Z is e_iᵀ H_{i−1} ⋯ H_0; rows are processed in blocks so each reflector is read
- * from memory once per block. ≈ (4/3) n³ flops.
+ * A = Zᵀ T Z. Row i of Z is e_iᵀ H_{i−1} ⋯ H_0 (reflectors k ≥ i leave e_i unchanged).
+ * ≈ (4/3) n³ flops.
  */
 export function accumulateReflectorsTransposed(t: Tridiagonal): Float64Array {
-  const { n, V, tau } = t;
+  const { n } = t;
   const Z = new Float64Array(n * n);
-  const R = 32; // rows per block: the block (R × n) stays in L2 while the reflectors stream by
+  for (let i = 0; i < n; i++) Z[i * n + i] = 1;
+  applyReflectors(t, Z, n, true);
+  return Z;
+}
+
+/**
+ * E ← E Hqᵀ = E H_{n−2} ⋯ H_0 in place, for E m×n row-major: turns eigenvectors of T stored as rows
+ * into eigenvectors of A = Hq T Hqᵀ stored as rows. ≈ 4 m n² flops.
+ */
+export function applyReflectorsToRows(t: Tridiagonal, E: Float64Array, m: number): void {
+  assertShape(E, m, t.n, 'applyReflectorsToRows: E');
+  applyReflectors(t, E, m, false);
+}
+
+/**
+ * Rows of E (m×n) times H_{n−2} ⋯ H_0, two reflectors at a time, in row blocks so each block (R × n)
+ * stays in L2 while the reflectors stream by. `identityRows`: row i starts as e_i, so reflectors
+ * k ≥ i can be skipped for it (z·v_k = 0 exactly).
+ */
+function applyReflectors(t: Tridiagonal, E: Float64Array, m: number, identityRows: boolean): void {
+  const { n, V, tau } = t;
+  if (n < 3) return;
+  const R = 32;
   const va = new Float64Array(n);
   const vb = new Float64Array(n);
-  for (let i0 = 0; i0 < n; i0 += R) {
-    const i1 = Math.min(n, i0 + R);
-    for (let i = i0; i < i1; i++) Z[i * n + i] = 1;
-    // Rows i < k+1 have z·v_k = 0 exactly (they are still e_i), so the whole block can take
-    // reflectors k = i1−2 … 0, two at a time: z ← (z H_k) H_{k−1}.
-    let k = Math.min(i1 - 2, n - 2);
+  for (let i0 = 0; i0 < m; i0 += R) {
+    const i1 = Math.min(m, i0 + R);
+    let k = identityRows ? Math.min(i1 - 2, n - 2) : n - 2;
     for (; k >= 1; k -= 2) {
       const ta = tau[k];
       const tb = tau[k - 1];
@@ -233,16 +252,15 @@ export function accumulateReflectorsTransposed(t: Tridiagonal): Float64Array {
       }
       let gamma = 0; // v_k · v_{k−1}
       for (let j = k + 1; j < n; j++) gamma += va[j] * vb[j];
-      applyReflectorPairToRows(Z, n, va, vb, ta, tb, gamma, k, Math.max(i0, k), i1);
+      applyReflectorPairToRows(E, n, va, vb, ta, tb, gamma, k, identityRows ? Math.max(i0, k) : i0, i1);
     }
     if (k === 0 && tau[0] !== 0) {
       va[0] = 0;
       va[1] = 1;
       for (let j = 2; j < n; j++) va[j] = V[j];
-      applyReflectorPairToRows(Z, n, va, va, tau[0], 0, 0, 0, Math.max(i0, 1), i1);
+      applyReflectorPairToRows(E, n, va, va, tau[0], 0, 0, 0, identityRows ? Math.max(i0, 1) : i0, i1);
     }
   }
-  return Z;
 }
 
 /**

@@ -13,8 +13,10 @@ import { AdmmReport } from './admm/step';
 import { admmCheckpoint, fingerprint } from './admm/checkpoint';
 import { runAdmm } from './admm/run';
 import { UsageError } from '../errors';
+import { globalMask } from './global';
+import { startMemoryMeter, MemoryMeter, MemoryUsage } from '../util/memory';
 
-export const PRUNE_METHODS = ['local', 'global-threshold', 'structprune'] as const;
+export const PRUNE_METHODS = ['local', 'global-threshold', 'global', 'structprune'] as const;
 export type PruneMethod = (typeof PRUNE_METHODS)[number];
 
 export interface PruneOptions {
@@ -38,7 +40,7 @@ export interface PruneOptions {
   /** Per-iteration ADMM reports. */
   onReport?: (r: AdmmReport) => void;
   /** Progress of long stages. */
-  onProgress?: (stage: 'stats' | 'admm-setup' | 'finalize', done: number, total: number) => void;
+  onProgress?: (stage: 'stats' | 'admm-setup' | 'taylor' | 'finalize', done: number, total: number) => void;
 }
 
 export interface PruneReport {
@@ -54,6 +56,8 @@ export interface PruneReport {
   calibration: { samples: number; seqlen: number; tokens: number };
   admm?: { iterations: number; converged: boolean; finalReport: AdmmReport };
   seconds: { stats: number; select: number; finalize: number; total: number };
+  /** Memory meter over the whole call (src/util/memory.ts): peak live tensor bytes, wasm heap, process maxRSS. */
+  memory: MemoryUsage;
 }
 
 export interface PruneResult {
@@ -78,6 +82,15 @@ const since = (t: number) => (performance.now() - t) / 1000;
 export async function prune(model: Model, opts: PruneOptions): Promise<PruneResult> {
   await initBackend();
   validate(model, opts);
+  const meter = startMemoryMeter();
+  try {
+    return await pruneMetered(model, opts, meter);
+  } finally {
+    meter.stop();
+  }
+}
+
+async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter): Promise<PruneResult> {
   const t0 = performance.now();
   const weighting = opts.weighting ?? 'relative';
   const damp = opts.damp ?? 0.01;
@@ -92,6 +105,7 @@ export async function prune(model: Model, opts: PruneOptions): Promise<PruneResu
   let admmOptions: Required<AdmmOptions> | undefined;
   if (opts.method === 'local') mask = localMask(problems, budget);
   else if (opts.method === 'global-threshold') mask = globalThresholdMask(problems, budget);
+  else if (opts.method === 'global') mask = globalMask(model, opts.windows, budget, { onProgress: (d, t) => opts.onProgress?.('taylor', d, t) });
   else {
     const problem = buildAdmmProblem(problems, opts.sparsity, opts.admm, (d, t) => opts.onProgress?.('admm-setup', d, t));
     admmOptions = problem.options;
@@ -123,6 +137,7 @@ export async function prune(model: Model, opts: PruneOptions): Promise<PruneResu
     calibration: { samples: opts.windows.length, seqlen: opts.windows[0].length, tokens: stats.tokens },
     admm,
     seconds: { stats: tStats, select: tSelect, finalize: tFinal, total: since(t0) },
+    memory: meter.stop(),
   };
   return { model: pruned, mask, report, stats };
 }

@@ -1,0 +1,109 @@
+// The prune verb on the real stories260K with a small calibration set.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { stories260K, noLeaks, maxAbsDiff, logitsOf, tmpDir } from '../helpers';
+import { prune, PruneOptions } from '../../src/prune/prune';
+import { calibrationWindows } from '../../src/prune/calibration';
+import { moduleSpecs } from '../../src/prune/coupling';
+import { savePruned, loadPruned } from '../../src/io/pruned';
+import { loadModel } from '../../src/model/load';
+
+const IDS = [1, 403, 407, 261, 378, 432, 383, 286];
+const windows = async (seed = 0) => (await calibrationWindows(await stories260K(), { samples: 8, seqlen: 64, seed })).windows;
+
+for (const method of ['local', 'global-threshold', 'structprune'] as const) {
+  test(`${method}: meets the budget, slices, leaks nothing`, async () => {
+    const { model } = await stories260K();
+    const r = await noLeaks(async () => prune(model, { method, sparsity: 0.3, windows: await windows(), admm: { iterations: 6 } }));
+    const specs = moduleSpecs(model.config, model.weights);
+    const maxCost = Math.max(...specs.map((s) => s.unitCost));
+    const total = specs.reduce((a, s) => a + s.units.length * s.unitCost, 0);
+    assert.ok(r.report.sparsity >= 0.3 - 1e-12 && r.report.sparsity < 0.3 + maxCost / total, `sparsity ${r.report.sparsity}`);
+    assert.ok(r.report.params.pruned < r.report.params.dense);
+    assert.equal(r.model.config.layers!.length, 5);
+    assert.ok(Number.isFinite(logitsOf(r.model, IDS)[0]));
+  });
+}
+
+test('same seed → same masks and weights; another seed → other windows', async () => {
+  const { model } = await stories260K();
+  const opts = async (seed: number): Promise<PruneOptions> => ({ method: 'structprune', sparsity: 0.4, windows: await windows(seed), admm: { iterations: 5 } });
+  const a = await prune(model, await opts(0));
+  const b = await prune(model, await opts(0));
+  for (const k of Object.keys(a.mask)) assert.deepEqual(Array.from(a.mask[k]), Array.from(b.mask[k]));
+  assert.deepEqual(logitsOf(a.model, IDS), logitsOf(b.model, IDS));
+  assert.notDeepEqual(await windows(0), await windows(1));
+});
+
+test('a killed StructPrune run resumes from its checkpoint and ends identical to an uninterrupted run', async () => {
+  const { model } = await stories260K();
+  const w = await windows();
+  const base: PruneOptions = { method: 'structprune', sparsity: 0.4, windows: w, admm: { iterations: 8, patience: 100 } };
+  const full = await prune(model, base);
+  const dir = tmpDir('sp-ckpt-');
+  let seen = 0;
+  await assert.rejects(
+    prune(model, { ...base, checkpoint: dir, onReport: (r) => {
+      if (r.iteration === 4 && ++seen) throw new Error('killed');
+    } }),
+    /killed/,
+  );
+  assert.ok(fs.existsSync(path.join(dir, 'state.json')));
+  const resumedReports: number[] = [];
+  const resumed = await prune(model, { ...base, checkpoint: dir, onReport: (r) => resumedReports.push(r.iteration) });
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')).iteration, 8);
+  assert.deepEqual(resumedReports, [0, 1, 2, 3, 4, 5, 6, 7, 8]); // 0–3 replayed from the checkpoint
+  for (const k of Object.keys(full.mask)) assert.deepEqual(Array.from(resumed.mask[k]), Array.from(full.mask[k]));
+  assert.equal(maxAbsDiff(logitsOf(resumed.model, IDS), logitsOf(full.model, IDS)), 0);
+  await assert.rejects(prune(model, { ...base, sparsity: 0.5, checkpoint: dir }), /different run/);
+});
+
+test('sequential refit runs and differs from the one-shot compensation', async () => {
+  const { model } = await stories260K();
+  const w = await windows();
+  const a = await prune(model, { method: 'local', sparsity: 0.3, windows: w });
+  const b = await prune(model, { method: 'local', sparsity: 0.3, windows: w, sequential: true });
+  for (const k of Object.keys(a.mask)) assert.deepEqual(Array.from(a.mask[k]), Array.from(b.mask[k]));
+  assert.ok(maxAbsDiff(logitsOf(a.model, IDS), logitsOf(b.model, IDS)) > 1e-4);
+});
+
+test('saved → loaded gives identical logits; the input model is not overwritten', async () => {
+  const loaded = await stories260K();
+  const r = await prune(loaded.model, { method: 'local', sparsity: 0.2, windows: await windows() });
+  const dir = path.join(tmpDir('sp-save-'), 'out');
+  savePruned(dir, { ...loaded, model: r.model }, r.report);
+  for (const f of ['model.safetensors', 'config.json', 'report.json', 'tokenizer.bin']) assert.ok(fs.existsSync(path.join(dir, f)), f);
+  const back = await loadModel(dir);
+  assert.equal(back.model.source.format, 'pruned');
+  assert.deepEqual(back.model.config, r.model.config);
+  assert.equal(maxAbsDiff(logitsOf(back.model, IDS), logitsOf(r.model, IDS)), 0);
+  assert.deepEqual(back.codec.encode('Once upon a time'), loaded.codec.encode('Once upon a time'));
+  // saving again into the same directory works; into a foreign non-empty directory does not
+  savePruned(dir, { ...loaded, model: r.model }, r.report);
+  const foreign = tmpDir('sp-foreign-');
+  fs.writeFileSync(path.join(foreign, 'notes.txt'), 'mine');
+  assert.throws(() => savePruned(foreign, { ...loaded, model: r.model }, r.report), /refusing to overwrite/);
+  assert.throws(() => savePruned(dir, { ...back, model: { ...back.model } }, r.report), /input model itself/);
+});
+
+test('loading a damaged saved model fails with a clear error', async () => {
+  const loaded = await stories260K();
+  const r = await prune(loaded.model, { method: 'local', sparsity: 0.2, windows: await windows() });
+  const dir = path.join(tmpDir('sp-bad-'), 'm');
+  savePruned(dir, { ...loaded, model: r.model }, r.report);
+  const cfgFile = path.join(dir, 'config.json');
+  const good = fs.readFileSync(cfgFile, 'utf8');
+  fs.writeFileSync(cfgFile, good.slice(0, 40));
+  assert.throws(() => loadPruned(dir), /config.json: not valid JSON/);
+  const cfg = JSON.parse(good);
+  cfg.config.layers[0].ffn.pop();
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+  assert.throws(() => loadPruned(dir), /layers\.0\.ffn\.(gate|up|down)" has shape/);
+  fs.writeFileSync(cfgFile, good);
+  const st = path.join(dir, 'model.safetensors');
+  const bytes = fs.readFileSync(st);
+  fs.writeFileSync(st, bytes.subarray(0, bytes.length - 100));
+  assert.throws(() => loadPruned(dir), /model\.safetensors/);
+});
