@@ -10,6 +10,7 @@
 // saved for the backward pass: O(N) memory. Windows are processed `windowsPerPass` at a time and the signed
 // gradients are summed on the host in float64 before the absolute value: ℒ is a mean over equal-length
 // windows, so this is the batch gradient exactly, with activations for one pass resident.
+import '@tensorflow/tfjs-core/dist/register_all_gradients'; // gradient kernels: tfjs-core registers none by itself
 import { tf } from '../backend';
 import { Model } from '../model/model';
 import { layerShape } from '../model/config';
