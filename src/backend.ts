@@ -3,6 +3,9 @@
 // Selection: STRUCTPRUNE_BACKEND=wasm|cpu|tensorflow, or the `name` argument of initBackend().
 // Unset: `tensorflow` when @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node is installed (optional peer
 // dependencies, never installed by `npm install`), otherwise `wasm` (SIMD, single thread in Node).
+// wasm threads (opt-in): STRUCTPRUNE_WASM_THREADS=N or initBackend(name, { threads: N }), N ≥ 2, runs
+// tfjs's threaded wasm build with Node worker_threads (src/backendThreads.ts); unset or 1 = single thread.
+// If the threaded start fails for any reason, one line goes to stderr and single-threaded wasm is used.
 // wasm fast path (STACK.md): plain 2-D matMul without transpose flags; weights are therefore kept
 // in `[in, out]` layout in memory so that `x[T, in] @ W[in, out]` needs no transpose.
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,6 +23,22 @@ export interface BackendInfo {
   nodeAvailable: { tfjsNode: boolean; tfjsNodeGpu: boolean };
   /** Why this backend was chosen. */
   reason: string;
+  /**
+   * Threads the backend computes with: wasm 1 (default) or the XNNPACK pool size when threads were asked
+   * for and started; cpu 1; tensorflow null (libtensorflow decides).
+   */
+  threads: number | null;
+  /** Threads asked for (option, else STRUCTPRUNE_WASM_THREADS, else 1); differs from `threads` after a fallback. */
+  threadsRequested: number;
+}
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /**
+   * wasm only: compute with this many threads (integer ≥ 1; above 8 is capped at 8). Default: env
+   * STRUCTPRUNE_WASM_THREADS, else 1 (single-threaded). Fixed for the process once wasm is initialised.
+   */
+  threads?: number;
 }
 
 const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
@@ -36,15 +55,48 @@ function resolvable(pkg: string): boolean {
 let current: BackendInfo | null = null;
 let pending: Promise<BackendInfo> | null = null;
 
-async function activate(name: BackendName, reason: string): Promise<BackendInfo> {
+/** Parse a thread count (option or STRUCTPRUNE_WASM_THREADS); throws naming the source and the fix. */
+function parseThreads(value: number | string, source: string): number {
+  const n = typeof value === 'number' ? value : Number(value.trim());
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`${source}=${JSON.stringify(value)} is not a thread count: use an integer ≥ 1 (1 = single thread)`);
+  }
+  return n;
+}
+
+/**
+ * Replace tfjs's single-threaded wasm factory by the threaded one; returns false (after one stderr line)
+ * when the threaded start fails, leaving the single-threaded factory in place.
+ */
+async function startWasmThreads(requested: number): Promise<boolean> {
+  try {
+    const threads = require('./backendThreads') as typeof import('./backendThreads');
+    let n = requested;
+    if (n > threads.MAX_WASM_THREADS) {
+      process.stderr.write(`structprune: wasm threads capped at ${threads.MAX_WASM_THREADS} (asked for ${n})\n`);
+      n = threads.MAX_WASM_THREADS;
+    }
+    await threads.installThreadedWasm(n);
+    return true;
+  } catch (e) {
+    const why = (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200);
+    process.stderr.write(`structprune: wasm threads unavailable (${why}); using single-threaded wasm\n`);
+    return false;
+  }
+}
+
+async function activate(name: BackendName, reason: string, threadsRequested: number): Promise<BackendInfo> {
   const nodeAvailable = {
     tfjsNode: resolvable('@tensorflow/tfjs-node'),
     tfjsNodeGpu: resolvable('@tensorflow/tfjs-node-gpu'),
   };
   let provider: string;
+  let wasmThreadsCount: (() => number) | null = null;
   if (name === 'wasm') {
-    require('@tensorflow/tfjs-backend-wasm');
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
     provider = '@tensorflow/tfjs-backend-wasm';
+    wasmThreadsCount = wasm.getThreadsCount;
+    if (threadsRequested >= 2 && (await startWasmThreads(threadsRequested))) provider += ' (threaded)';
   } else if (name === 'cpu') {
     require('@tensorflow/tfjs-backend-cpu');
     provider = '@tensorflow/tfjs-backend-cpu';
@@ -61,15 +113,29 @@ async function activate(name: BackendName, reason: string): Promise<BackendInfo>
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tfjs could not initialise backend "${name}" (provider ${provider})`);
   await tf.ready();
-  current = { name, provider, nodeAvailable, reason };
+  const threads = wasmThreadsCount ? wasmThreadsCount() : name === 'cpu' ? 1 : null;
+  current = { name, provider, nodeAvailable, reason, threads, threadsRequested };
   return current;
 }
 
 /**
  * Initialise the tensor backend once (idempotent). Call and await it before any tensor work;
- * every public async entry point of the library does.
+ * every public async entry point of the library does. `opts.threads` (wasm only) is read at the first
+ * wasm initialisation; asking later for a different count rejects.
  */
-export function initBackend(name?: BackendName): Promise<BackendInfo> {
+export function initBackend(name?: BackendName, opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  let threadsRequested: number;
+  try {
+    const envThreads = process.env.STRUCTPRUNE_WASM_THREADS;
+    threadsRequested =
+      opts.threads !== undefined
+        ? parseThreads(opts.threads, 'initBackend({ threads })')
+        : envThreads
+          ? parseThreads(envThreads, 'STRUCTPRUNE_WASM_THREADS')
+          : 1;
+  } catch (e) {
+    return Promise.reject(e);
+  }
   const env = process.env.STRUCTPRUNE_BACKEND;
   let wanted: BackendName;
   let reason: string;
@@ -91,9 +157,19 @@ export function initBackend(name?: BackendName): Promise<BackendInfo> {
     wanted = 'wasm';
     reason = 'default';
   }
-  if (current && current.name === wanted) return Promise.resolve(current);
+  if (current && current.name === wanted) {
+    if (wanted === 'wasm' && opts.threads !== undefined && opts.threads !== current.threadsRequested) {
+      return Promise.reject(
+        new Error(
+          `wasm is already running with ${current.threads} thread(s) (asked for ${current.threadsRequested}); ` +
+            'the thread count is fixed per process: pass { threads } to the first initBackend()',
+        ),
+      );
+    }
+    return Promise.resolve(current);
+  }
   if (pending && !current) return pending;
-  pending = activate(wanted, reason);
+  pending = activate(wanted, reason, threadsRequested);
   return pending;
 }
 

@@ -53,3 +53,10 @@ export { readSafetensors, writeSafetensors, openSafetensors } from './io/safeten
 
 // Experiments
 export { sweep, SweepRow, SweepMethod } from './experiments/sweep';
+
+// Memory: the meter, the `global` reference method, the scaling experiment and the analytic model
+export { measureMemory, measureMemorySync, startMemoryMeter, MemoryMeter, MemoryUsage, wasmHeapBytes, maxRssBytes } from './util/memory';
+export { globalMask, taylorImportance, TaylorImportance, GlobalOptions } from './prune/global';
+export { familyMembers, familyModel, FamilyMember, FamilyName, FAMILY_NAMES } from './experiments/family';
+export { memoryExperiment, runMemoryPoint, powerLawFit, MemoryExperimentOptions, MemoryExperimentResult, MemoryPoint, PowerFit } from './experiments/memory';
+export { predictPeak, memoryTable, configParams, REAL_CONFIGS, MemoryPrediction, MemoryTableRow, CalibrationSize } from './experiments/memoryModel';

@@ -9,6 +9,7 @@ import * as demo from './commands/demo';
 import * as fixture from './commands/fixture';
 import * as logits from './commands/logits';
 import * as convert from './commands/convert';
+import * as memoryCmd from './commands/memory';
 
 interface Command {
   usage: string;
@@ -16,7 +17,7 @@ interface Command {
 }
 
 export const COMMANDS: Record<string, Command> = {
-  demo, generate, eval: evalCmd, prune: pruneCmd, sweep: sweepCmd, data, fixture, logits, convert,
+  demo, generate, eval: evalCmd, prune: pruneCmd, sweep: sweepCmd, data, fixture, logits, convert, memory: memoryCmd,
 };
 
 export function usage(): string {

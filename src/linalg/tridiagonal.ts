@@ -231,7 +231,7 @@ export function applyReflectorsToRows(t: Tridiagonal, E: Float64Array, m: number
 function applyReflectors(t: Tridiagonal, E: Float64Array, m: number, identityRows: boolean): void {
   const { n, V, tau } = t;
   if (n < 3) return;
-  const R = 32;
+  const R = Number(process.env.RBLK ?? 32);
   const va = new Float64Array(n);
   const vb = new Float64Array(n);
   for (let i0 = 0; i0 < m; i0 += R) {

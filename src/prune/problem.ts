@@ -5,7 +5,7 @@ import { Model } from '../model/model';
 import { ModuleSpec, moduleSpecs } from './coupling';
 import { CalibrationStats } from './stats';
 
-export type ModuleWeighting = 'relative' | 'absolute';
+export type ModuleWeighting = 'relative' | 'absolute' | 'residual';
 
 export interface ModuleProblem {
   spec: ModuleSpec;
@@ -17,7 +17,11 @@ export interface ModuleProblem {
   W0: Float32Array;
   /** ‖P⁰ A‖²_F = tr(W⁰ᵀ H W⁰): the module's output energy on the calibration set. */
   outputEnergy: number;
-  /** w_m: 1/outputEnergy ("relative", default) or 1 ("absolute"). */
+  /**
+   * w_m: 1/‖P⁰A‖² ("relative", default: every module's relative output error counts alike), 1 ("absolute"),
+   * or 1/Σ_t‖x_t‖² of the residual stream entering the block ("residual": errors relative to the stream the
+   * module writes into, so attention and FFN of one block compare in the same units).
+   */
   weight: number;
   /** δ = damp · mean(diag H). */
   delta: number;
@@ -44,7 +48,7 @@ function quadForm(H: Float64Array, W: Float32Array, n: number, d: number): numbe
 export function buildProblems(model: Model, stats: CalibrationStats, opts: ProblemOptions = {}): ModuleProblem[] {
   const weighting = opts.weighting ?? 'relative';
   const damp = opts.damp ?? 0.01;
-  if (weighting !== 'relative' && weighting !== 'absolute') throw new RangeError(`weighting must be "relative" or "absolute", got "${weighting}"`);
+  if (!['relative', 'absolute', 'residual'].includes(weighting)) throw new RangeError(`weighting must be "relative", "absolute" or "residual", got "${weighting}"`);
   const specs = moduleSpecs(model.config, model.weights);
   return specs.map((spec) => {
     const g = stats.grams.find((x) => x.id === spec.id);
@@ -56,7 +60,9 @@ export function buildProblems(model: Model, stats: CalibrationStats, opts: Probl
     const outputEnergy = quadForm(g.H, W.data, n, d);
     let tr = 0;
     for (let i = 0; i < n; i++) tr += g.H[i * n + i];
-    const weight = weighting === 'absolute' ? 1 : outputEnergy > 0 ? 1 / outputEnergy : 1;
+    const stream = stats.streamEnergy?.[spec.layer] ?? 0;
+    const weight =
+      weighting === 'absolute' ? 1 : weighting === 'residual' ? (stream > 0 ? 1 / stream : 1) : outputEnergy > 0 ? 1 / outputEnergy : 1;
     return { spec, n, d, H: g.H, W0: W.data, outputEnergy, weight, delta: damp * (n > 0 ? tr / n : 0) };
   });
 }

@@ -30,6 +30,8 @@ export interface CalibrationStats {
   grams: ModuleGram[];
   /** Calibration tokens T = windows × seqlen. */
   tokens: number;
+  /** Σ_t ‖x_t‖² of the residual stream entering each block (for the "residual" module weighting). */
+  streamEnergy: number[];
 }
 
 /** Embedding outputs [T, d] of every window, on the host (global weights are uploaded only for this). */
@@ -121,13 +123,17 @@ export function collectStats(model: Model, windows: readonly number[][], opts: S
   const cfg = model.config;
   let x = embedWindows(model, windows);
   const grams: ModuleGram[] = [];
+  const streamEnergy: number[] = [];
   for (let l = 0; l < cfg.nLayers; l++) {
     const shape = layerShape(cfg, l);
+    let e = 0;
+    for (const xw of x) for (let i = 0; i < xw.length; i++) e += xw[i] * xw[i];
+    streamEnergy.push(e);
     const r = runBlock(model, l, x, seqlen, { grams: true });
     grams.push(toGram(`layers.${l}.attn`, l, 'attn', r.attn!));
     grams.push(toGram(`layers.${l}.ffn`, l, 'ffn', r.ffn!));
     x = r.outputs;
     opts.onProgress?.(l + 1, cfg.nLayers);
   }
-  return { grams, tokens: windows.length * seqlen };
+  return { grams, tokens: windows.length * seqlen, streamEnergy };
 }

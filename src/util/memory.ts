@@ -5,23 +5,32 @@
 // How the peak is seen: tfjs adds a tensor's bytes to `numBytes` only in `engine.trackTensor` (every new
 // tensor — uploads, kernel outputs, views, variables — goes through it) and only ever subtracts elsewhere, so
 // the maximum of `numBytes` right after each `trackTensor` is the exact peak. While at least one meter is
-// running, the engine instance gets an own `trackTensor` that calls the prototype's and then raises the peaks
-// of the running meters; the last meter to stop deletes it again. The set of running meters lives on the
+// running, the engine instance gets an own `trackTensor` that calls the one it replaces and then raises the
+// peaks of the running meters; the last meter to stop puts the replaced one back. The set of running meters lives on the
 // engine object itself (under a global symbol), not in this module.
+// Two numbers, two accountings. `numBytes` counts every live tensor object, so a view sharing its buffer
+// (reshape, clone — and the clones tfjs keeps of every input a gradient needs, weights included) counts
+// again. The meter also follows distinct backend buffers (one per dataId: what the device really holds):
+// +bytes when `trackTensor` registers a new dataId, −bytes when `removeDataId` drops one it saw created.
+// tfjs keeps its buffer table in a WeakMap, so buffers older than the outermost running meter cannot be
+// listed: the buffer number is the peak GROWTH above the start (`peakNewBufferBytes`).
 // Why not `tf.profile(fn).peakBytes`: it samples only after kernels (not uploads), keeps one record per
 // kernel call (10⁵+ in a pruning run, and its `Math.max(...records)` overflows the stack past ~10⁵), and puts
 // every kernel through the profiler. Its number agrees with this one where both apply (test/util/memory.test.ts).
-//
-// Accounting notes: like tf.memory(), `numBytes` counts every live tensor object, so a view sharing its
-// buffer (reshape, clone) counts again; tensors alive before the call count too (`startBytes` says how many).
+// `peakBytes` counts tensors alive before the call too (`startBytes` says how many).
 import { tf } from '../backend';
 
 /** What one metered call used. Bytes throughout. */
 export interface MemoryUsage {
   /** Backend in use at the end of the call (null if none was initialised). */
   backend: string | null;
-  /** Peak of `tf.memory().numBytes` during the call, including tensors alive before it. */
+  /** Peak of `tf.memory().numBytes` during the call (tfjs accounting: views and saved clones count again), including tensors alive before it. */
   peakBytes: number;
+  /**
+   * Peak growth of distinct live backend buffers (one per dataId: what the device holds) above the start of the
+   * call. Buffers that existed before the outermost running meter started are not seen (freeing them makes no room).
+   */
+  peakNewBufferBytes: number;
   /** `numBytes` when the meter started (tensors alive before the call). */
   startBytes: number;
   /** `numBytes` when the meter stopped. */
@@ -39,16 +48,37 @@ export interface MemoryMeter {
 }
 
 interface PeakCell {
+  /** Peak of numBytes. */
   peak: number;
+  /** `HookRecord.bufferBytes` when the meter started, and its peak since. */
+  bufferBase: number;
+  peakBuffers: number;
 }
 
-type TrackTensor = (this: EngineLike, a: unknown, backend: unknown) => void;
+/** The hook's shared record, kept on the engine while meters run. */
+interface HookRecord {
+  running: Set<PeakCell>;
+  /** Bytes of the buffers created since the hook was installed and still live. */
+  bufferBytes: number;
+  /** Those buffers: dataId → bytes. */
+  sizes: Map<object, number>;
+  /** Restores the engine methods the hook replaced. */
+  restore: () => void;
+}
+
+interface TensorLike {
+  dataId: object;
+}
+
+type TrackTensor = (this: EngineLike, a: TensorLike, backend: unknown) => void;
+type RemoveDataId = (this: EngineLike, dataId: object, backend: unknown) => void;
 
 interface EngineLike {
-  state: { numBytes: number };
+  state: { numBytes: number; tensorInfo: WeakMap<object, { bytes: number; backend: unknown }> };
   backendName: string | null;
   trackTensor: TrackTensor;
-  [HOOK]?: Set<PeakCell>;
+  removeDataId: RemoveDataId;
+  [HOOK]?: HookRecord;
 }
 
 const HOOK = Symbol.for('structprune-ts.memoryMeters');
@@ -57,31 +87,61 @@ function engine(): EngineLike {
   return tf.engine() as unknown as EngineLike;
 }
 
-function attach(cell: PeakCell): void {
+function attach(cell: PeakCell): HookRecord {
   const eng = engine();
-  let cells = eng[HOOK];
-  if (!cells) {
-    const running = new Set<PeakCell>();
-    const original = Object.getPrototypeOf(eng).trackTensor as TrackTensor;
-    if (typeof original !== 'function') throw new Error('memory meter: this tfjs engine has no trackTensor; the meter needs @tensorflow/tfjs-core 4.x');
-    eng.trackTensor = function (this: EngineLike, a: unknown, backend: unknown): void {
-      original.call(this, a, backend);
-      const n = this.state.numBytes;
-      for (const c of running) if (n > c.peak) c.peak = n;
+  let rec = eng[HOOK];
+  if (!rec) {
+    const track = eng.trackTensor;
+    const remove = eng.removeDataId;
+    if (typeof track !== 'function' || typeof remove !== 'function' || typeof eng.state?.tensorInfo?.has !== 'function') {
+      throw new Error('memory meter: this tfjs engine lacks trackTensor/removeDataId/state.tensorInfo; the meter needs @tensorflow/tfjs-core 4.x');
+    }
+    // whatever was there (the prototype's methods, or another tool's own wrappers) comes back on restore
+    const own = { track: Object.getOwnPropertyDescriptor(eng, 'trackTensor'), remove: Object.getOwnPropertyDescriptor(eng, 'removeDataId') };
+    const restore = () => {
+      for (const [key, desc] of [['trackTensor', own.track], ['removeDataId', own.remove]] as const) {
+        if (desc) Object.defineProperty(eng, key, desc);
+        else delete (eng as Partial<EngineLike>)[key];
+      }
     };
-    eng[HOOK] = running;
-    cells = running;
+    const r: HookRecord = { running: new Set(), bufferBytes: 0, sizes: new Map(), restore };
+    eng.trackTensor = function (this: EngineLike, a: TensorLike, backend: unknown): void {
+      const fresh = !this.state.tensorInfo.has(a.dataId);
+      track.call(this, a, backend);
+      if (fresh) {
+        const bytes = this.state.tensorInfo.get(a.dataId)?.bytes ?? 0;
+        r.sizes.set(a.dataId, bytes);
+        r.bufferBytes += bytes;
+      }
+      const n = this.state.numBytes;
+      for (const c of r.running) {
+        if (n > c.peak) c.peak = n;
+        if (r.bufferBytes > c.peakBuffers) c.peakBuffers = r.bufferBytes;
+      }
+    };
+    eng.removeDataId = function (this: EngineLike, dataId: object, backend: unknown): void {
+      remove.call(this, dataId, backend);
+      const bytes = r.sizes.get(dataId);
+      if (bytes !== undefined && !this.state.tensorInfo.has(dataId)) {
+        r.sizes.delete(dataId);
+        r.bufferBytes -= bytes;
+      }
+    };
+    eng[HOOK] = r;
+    rec = r;
   }
-  cells.add(cell);
+  cell.bufferBase = cell.peakBuffers = rec.bufferBytes;
+  rec.running.add(cell);
+  return rec;
 }
 
 function detach(cell: PeakCell): void {
   const eng = engine();
-  const cells = eng[HOOK];
-  if (!cells) return;
-  cells.delete(cell);
-  if (cells.size === 0) {
-    delete (eng as Partial<EngineLike>).trackTensor; // the prototype's method shows through again
+  const rec = eng[HOOK];
+  if (!rec) return;
+  rec.running.delete(cell);
+  if (rec.running.size === 0) {
+    rec.restore();
     delete eng[HOOK];
   }
 }
@@ -103,15 +163,16 @@ export function maxRssBytes(): number {
 export function startMemoryMeter(): MemoryMeter {
   const eng = engine();
   const startBytes = eng.state.numBytes;
-  const cell: PeakCell = { peak: startBytes };
+  const cell: PeakCell = { peak: startBytes, bufferBase: 0, peakBuffers: 0 };
   let stopped: MemoryUsage | null = null;
-  attach(cell);
+  const rec = attach(cell);
   const read = (): MemoryUsage => {
     if (stopped) return stopped;
     const endBytes = eng.state.numBytes;
     return {
       backend: eng.backendName ?? null,
       peakBytes: Math.max(cell.peak, endBytes),
+      peakNewBufferBytes: Math.max(cell.peakBuffers, rec.bufferBytes) - cell.bufferBase,
       startBytes,
       endBytes,
       wasmHeapBytes: wasmHeapBytes(),

@@ -11,18 +11,18 @@ function randomSymmetric(n: number, seed: number): Float64Array {
 }
 
 /** Checks A Q = Q Λ, QᵀQ = I and ascending order; returns the decomposition. */
-function checkDecomposition(A: Float64Array, n: number, tol = 1e-12): ReturnType<typeof eigh> {
-  const r = eigh(A, n);
+function checkDecomposition(A: Float64Array, n: number, method: 'dc' | 'ql' = 'dc', tol = 1e-12): ReturnType<typeof eigh> {
+  const r = eigh(A, n, { method });
   assert.equal(r.values.length, n);
   assert.equal(r.Q.length, n * n);
   const scale = Math.max(maxAbs(A), 1e-300);
   const AQ = matmul(A, r.Q, n, n, n);
   let res = 0;
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) res = Math.max(res, Math.abs(AQ[i * n + j] - r.Q[i * n + j] * r.values[j]));
-  assert.ok(res <= tol * n * scale, `n=${n}: ‖AQ − QΛ‖ = ${res} (scale ${scale})`);
+  assert.ok(res <= tol * n * scale, `${method} n=${n}: ‖AQ − QΛ‖ = ${res} (scale ${scale})`);
   const QtQ = matmul(transpose(r.Q, n, n), r.Q, n, n, n);
   for (let i = 0; i < n; i++) QtQ[i * n + i] -= 1;
-  assert.ok(maxAbs(QtQ) <= tol * n, `n=${n}: ‖QᵀQ − I‖ = ${maxAbs(QtQ)}`);
+  assert.ok(maxAbs(QtQ) <= tol * n, `${method} n=${n}: ‖QᵀQ − I‖ = ${maxAbs(QtQ)}`);
   for (let j = 1; j < n; j++) assert.ok(r.values[j] >= r.values[j - 1], `not ascending at ${j}`);
   return r;
 }
@@ -60,8 +60,13 @@ function jacobiEigenvalues(A0: Float64Array, n: number): number[] {
   return Array.from({ length: n }, (_, i) => A[i * n + i]).sort((a, b) => a - b);
 }
 
-test('eigh: random symmetric matrices up to n = 200', () => {
-  for (const n of [3, 4, 5, 10, 33, 64, 200]) checkDecomposition(randomSymmetric(n, 100 + n), n);
+test('eigh: random symmetric matrices up to n = 200, both methods agree', () => {
+  for (const n of [3, 4, 5, 10, 24, 25, 33, 64, 200]) {
+    const A = randomSymmetric(n, 100 + n);
+    const dc = checkDecomposition(A, n, 'dc');
+    const ql = checkDecomposition(A, n, 'ql');
+    for (let j = 0; j < n; j++) assert.ok(Math.abs(dc.values[j] - ql.values[j]) < 1e-12 * maxAbs(A) * n);
+  }
 });
 
 test('eigh: eigenvalues agree with an independent Jacobi reference', () => {
@@ -76,10 +81,12 @@ test('eigh: eigenvalues agree with an independent Jacobi reference', () => {
 
 test('eigh: Gram matrix (PSD, wide spectrum) has non-negative eigenvalues and tiny residual', () => {
   const n = 120;
-  const r = checkDecomposition(randomGram(n, 90, 3), n); // rank 90: 30 (near-)zero eigenvalues
-  assert.ok(r.values[0] > -1e-12 * r.values[n - 1]);
-  assert.ok(Math.abs(r.values[29]) < 1e-12 * r.values[n - 1]);
-  assert.ok(r.values[30] > 1e-4);
+  for (const method of ['dc', 'ql'] as const) {
+    const r = checkDecomposition(randomGram(n, 90, 3), n, method); // rank 90: 30 (near-)zero eigenvalues
+    assert.ok(r.values[0] > -1e-12 * r.values[n - 1]);
+    assert.ok(Math.abs(r.values[29]) < 1e-12 * r.values[n - 1]);
+    assert.ok(r.values[30] > 1e-4);
+  }
 });
 
 test('eigh: repeated eigenvalues keep an orthonormal basis of each eigenspace', () => {
@@ -90,9 +97,11 @@ test('eigh: repeated eigenvalues keep an orthonormal basis of each eigenspace', 
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) QL[i * n + j] *= lambda[j];
   const A = matmul(QL, transpose(Q0, n, n), n, n, n);
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) A[i * n + j] = A[j * n + i]; // exact symmetry
-  const r = checkDecomposition(A, n);
   const sorted = lambda.slice().sort((a, b) => a - b);
-  for (let j = 0; j < n; j++) assert.ok(Math.abs(r.values[j] - sorted[j]) < 1e-12 * 7 * n, `λ_${j}`);
+  for (const method of ['dc', 'ql'] as const) {
+    const r = checkDecomposition(A, n, method);
+    for (let j = 0; j < n; j++) assert.ok(Math.abs(r.values[j] - sorted[j]) < 1e-12 * 7 * n, `${method} λ_${j}`);
+  }
 });
 
 test('eigh: identity, zero, diagonal and block-diagonal matrices', () => {
@@ -113,14 +122,20 @@ test('eigh: identity, zero, diagonal and block-diagonal matrices', () => {
     assert.equal(rD.values[j], v);
     assert.equal(Math.abs(rD.Q[i * 6 + j]), 1);
   });
-  // Two uncoupled blocks: the QL iteration must split at the zero off-diagonal.
-  const m = 30;
-  const B = new Float64Array(m * m);
-  const b1 = randomSymmetric(12, 1);
-  const b2 = randomSymmetric(18, 2);
-  for (let i = 0; i < 12; i++) for (let j = 0; j < 12; j++) B[i * m + j] = b1[i * 12 + j];
-  for (let i = 0; i < 18; i++) for (let j = 0; j < 18; j++) B[(12 + i) * m + 12 + j] = b2[i * 18 + j];
-  checkDecomposition(B, m);
+  // Uncoupled blocks: QL must split at the zero off-diagonal; for divide and conquer the split at
+  // 25 | 25 has ρ = 0 (everything deflates) and 12 | 38 does not.
+  for (const sizes of [[12, 38], [25, 25]]) {
+    const m = sizes[0] + sizes[1];
+    const B = new Float64Array(m * m);
+    let off = 0;
+    sizes.forEach((s, q) => {
+      const b = randomSymmetric(s, q + 1);
+      for (let i = 0; i < s; i++) for (let j = 0; j < s; j++) B[(off + i) * m + off + j] = b[i * s + j];
+      off += s;
+    });
+    checkDecomposition(B, m, 'dc');
+    checkDecomposition(B, m, 'ql');
+  }
 });
 
 test('eigh: 1×1 and 2×2 closed forms', () => {
@@ -145,9 +160,11 @@ test('eigh: reads only the upper triangle; eigvalsh matches; bad input is reject
   const b = eigh(junk, n);
   assert.deepEqual(a.values, b.values);
   assert.deepEqual(a.Q, b.Q);
-  assert.deepEqual(eigvalsh(A, n), a.values);
+  const ev = eigvalsh(A, n);
+  for (let j = 0; j < n; j++) assert.ok(Math.abs(ev[j] - a.values[j]) < 1e-12 * maxAbs(A) * n);
   const bad = A.slice();
   bad[3] = Infinity;
   assert.throws(() => eigh(bad, n), /A\[0, 3\] = Infinity is not finite/);
   assert.throws(() => eigh(A, 14), /eigh: A: expected 14×14/);
+  assert.throws(() => eigh(A, n, { method: 'jacobi' as 'dc' }), /method must be 'dc' or 'ql'/);
 });

@@ -18,4 +18,15 @@ if (!connectionFile) {
   process.exit(2);
 }
 process.chdir(root);
+// The library runs under tsx like the CLI (bin/structprune.js): its CommonJS hook also loads the ES-module
+// files some sources import from node_modules (e.g. tfjs-core's register_all_gradients), which plain
+// require() cannot. tslab still compiles the notebook and the project's .ts files itself.
+require(require.resolve('tsx/cjs', { paths: [root] }));
+// tslab 1.0.22 watches the project's .ts files through TypeScript's file watchers; an edit to one while the
+// kernel runs schedules a second rebuild timer and every later cell fails with "Unexpected pending
+// rebuildTimer". Watch nothing instead: after editing the library, restart the kernel (as with Python).
+const ts = require(require.resolve('@tslab/typescript-for-tslab', { paths: [path.dirname(main)] }));
+const noWatch = () => ({ close() {} });
+ts.sys.watchFile = noWatch;
+ts.sys.watchDirectory = noWatch;
 require(main).startKernel({ configPath: connectionFile, enableFindLocal: false });

@@ -8,8 +8,9 @@ import { rowsTable } from './sweep';
 
 export const usage = `structprune demo [--sparsity 0.3] [--max-windows N] [--json]
   The main job on the embedded default: make sure the data is present (fetching what is missing), prune
-  stories260K with StructPrune, evaluate it against the dense model and the local baseline on
-  TinyStories validation, and print the table. Default: all ≈768 windows of 512 tokens.`;
+  stories260K with StructPrune (threshold, Fermi–Dirac and uniform allocations), evaluate against the dense
+  model and the local baseline on TinyStories validation, and print the table.
+  Default: the first 128 windows of 512 tokens (≈65k tokens); --max-windows 0 evaluates all ≈768.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { sparsity: { type: 'string' }, 'max-windows': { type: 'string' } });
@@ -23,8 +24,13 @@ export async function run(argv: string[]): Promise<number> {
   const bar = progress(!values.json);
   const rows = await sweep(loaded, {
     dataDir, dataset: 'tinystories-val', sparsities: [sparsity],
-    methods: [{ label: 'local', method: 'local' }, { label: 'structprune', method: 'structprune' }],
-    maxWindows: values['max-windows'] === undefined ? undefined : num(values, 'max-windows', 0, { min: 1, int: true }),
+    methods: [
+      { label: 'local', method: 'local' },
+      { label: 'structprune', method: 'structprune' },
+      { label: 'structprune:fermi-dirac', method: 'structprune', allocation: 'fermi-dirac' },
+      { label: 'structprune:uniform', method: 'structprune', allocation: 'uniform' },
+    ],
+    maxWindows: num(values, 'max-windows', 128, { min: 0, int: true }) || undefined,
     onProgress: (s, d, t) => bar.update(s, d, t), onRow: () => bar.done(),
   });
   bar.done();

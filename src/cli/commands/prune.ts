@@ -15,7 +15,7 @@ const ALLOCATIONS: readonly AdmmAllocation[] = ['threshold', 'softmax', 'fermi-d
 
 export const usage = `structprune prune [--model stories260K|FILE|DIR] --method ${PRUNE_METHODS.join('|')} --sparsity S
     [--calib-samples 64] [--calib-seqlen 256] [--calib-dataset tinystories-train|c4|…] [--seed 0]
-    [--weighting relative|absolute] [--damp 0.01] [--sequential]
+    [--weighting relative|absolute|residual] [--damp 0.01] [--sequential]
     [--allocation ${ALLOCATIONS.join('|')}] [--temperature 1] [--iterations 30] [--rho0 0.2] [--kappa 1.3]
     [--checkpoint DIR] [--trace FILE.jsonl] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N] [--json]
   Prune (METHOD.md §4–§6), compensate, slice; optionally save to DIR (model.safetensors, config.json,
@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   if (trace) fs.writeFileSync(trace, '');
   const result = await prune(loaded.model, {
     method, sparsity, windows: calib.windows,
-    weighting: choice(values, 'weighting', ['relative', 'absolute'] as const, 'relative'),
+    weighting: choice(values, 'weighting', ['relative', 'absolute', 'residual'] as const, 'relative'),
     damp: num(values, 'damp', 0.01, { min: 0 }),
     sequential: !!values.sequential,
     admm: {

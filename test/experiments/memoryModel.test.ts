@@ -1,0 +1,77 @@
+// The analytic memory model: parameter counts from the config equal the built models' and the published
+// ones; predicted peaks match the meter's within 25 % for both methods (global's backward pass, structprune's
+// statistics and ADMM phases, GQA); the table is consistent.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initBackend } from '../../src/backend';
+import { fixtureModel } from '../../src/model/fixture';
+import { countParams } from '../../src/model/hostTensor';
+import { prune } from '../../src/prune/prune';
+import { predictPeak, configParams, memoryTable, REAL_CONFIGS } from '../../src/experiments/memoryModel';
+import { randomWindows } from '../../src/experiments/memory';
+
+test('configParams equals countParams of built models (tied/untied, GQA, OPT-350M style)', () => {
+  const cases = [
+    fixtureModel({ arch: 'opt', layers: 2, dModel: 32, seed: 0 }),
+    fixtureModel({ arch: 'opt', layers: 2, dModel: 32, seed: 0, wordEmbedProjDim: 16, doLayerNormBefore: false }),
+    fixtureModel({ arch: 'llama', layers: 3, dModel: 48, nHeads: 6, nKvHeads: 2, seed: 0 }),
+    fixtureModel({ arch: 'llama', layers: 1, dModel: 32, seed: 0, tiedEmbeddings: true }),
+  ];
+  for (const m of cases) {
+    const p = configParams(m.config);
+    assert.equal(p.total, countParams(m.weights), m.source.name);
+    const l0 = Object.keys(m.weights).filter((k) => k.startsWith('layers.0.')).reduce((a, k) => a + m.weights[k].data.length, 0);
+    assert.equal(p.perLayer[0], l0);
+  }
+});
+
+test('published configurations have their published sizes', () => {
+  const published: Record<string, number> = {
+    'OPT-125M': 125.2e6, 'OPT-350M': 331.2e6, 'OPT-1.3B': 1.316e9, 'OPT-2.7B': 2.652e9, 'OPT-6.7B': 6.658e9, 'OPT-13B': 12.853e9,
+    'OPT-30B': 29.975e9, 'OPT-66B': 65.72e9, 'LLaMA-2-7B': 6.738e9, 'LLaMA-2-13B': 13.016e9, 'LLaMA-2-70B': 68.977e9,
+  };
+  for (const { name, config } of REAL_CONFIGS) {
+    const n = configParams(config).total;
+    assert.ok(Math.abs(n / published[name] - 1) < 0.002, `${name}: ${n}`);
+  }
+});
+
+test('predicted peaks match the meter within 25 % (both methods, every phase that can peak)', async () => {
+  await initBackend();
+  const cases: { arch: 'opt' | 'llama'; layers: number; dModel: number; nHeads: number; nKvHeads?: number; T: number; phase: string }[] = [
+    { arch: 'opt', layers: 3, dModel: 48, nHeads: 3, T: 8, phase: 'admm' },
+    { arch: 'llama', layers: 3, dModel: 48, nHeads: 3, T: 8, phase: 'admm' },
+    { arch: 'opt', layers: 2, dModel: 32, nHeads: 4, T: 48, phase: 'stats' },
+    { arch: 'llama', layers: 2, dModel: 32, nHeads: 4, nKvHeads: 2, T: 40, phase: 'stats' },
+  ];
+  const errors: string[] = [];
+  for (const c of cases) {
+    const model = fixtureModel({ arch: c.arch, layers: c.layers, dModel: c.dModel, nHeads: c.nHeads, nKvHeads: c.nKvHeads, vocabSize: 64, maxSeq: 64, seed: 1 });
+    const windows = randomWindows(2, c.T, 64, 3);
+    for (const method of ['global', 'structprune'] as const) {
+      const r = await prune(model, { method, sparsity: 0.3, windows, admm: { iterations: 1 } });
+      const p = predictPeak(model.config, { seqlen: c.T }, method);
+      assert.equal(p.phase, method === 'global' ? 'taylor' : c.phase, `${c.arch} T=${c.T} ${method}: phase`);
+      for (const measured of [r.report.memory.peakNewBufferBytes, r.report.memory.peakBytes]) {
+        const ratio = measured / p.peakBytes;
+        if (Math.abs(ratio - 1) > 0.25) errors.push(`${c.arch} L${c.layers} d${c.dModel} T${c.T} ${method}: measured ${measured}, predicted ${p.peakBytes}`);
+      }
+    }
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('the table: fp16 halves fp32, global exceeds its weights and structprune, sizes grow', () => {
+  const rows = memoryTable();
+  assert.equal(rows.length, REAL_CONFIGS.length);
+  for (const r of rows) {
+    assert.equal(r.global.fp16 * 2, r.global.fp32);
+    assert.equal(r.structprune.fp16 * 2, r.structprune.fp32);
+    assert.ok(r.global.fp32 > r.global.weightsFp32 && r.global.weightsFp32 >= 8 * r.params, r.model);
+    assert.ok(r.ratio > 1, r.model);
+  }
+  const opt = rows.filter((r) => r.model.startsWith('OPT'));
+  for (let i = 1; i < opt.length; i++) assert.ok(opt[i].global.fp32 > opt[i - 1].global.fp32 && opt[i].structprune.fp32 > opt[i - 1].structprune.fp32);
+  assert.throws(() => predictPeak(REAL_CONFIGS[0].config, { seqlen: 1 }, 'global'), /seqlen/);
+  assert.throws(() => predictPeak(REAL_CONFIGS[0].config, { seqlen: 8 }, 'local' as never), /method/);
+});
