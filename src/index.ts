@@ -39,12 +39,13 @@ export { finalizePruning } from './prune/finalize';
 export { calibrationWindows, CalibrationSpec } from './prune/calibration';
 export { prune, PruneOptions, PruneReport, PruneResult, PRUNE_METHODS, PruneMethod } from './prune/prune';
 export { moduleEnergies } from './prune/energy';
+export { energies, EnergyTable } from './prune/energies';
 export { allocate, Allocation, AllocationKind } from './prune/allocation';
 export { thresholdProjection, topKProjection } from './prune/projection';
 
 // StructPrune ADMM, step by step
 export { buildAdmmProblem, allocationCounts, AdmmProblem, AdmmOptions, ADMM_DEFAULTS } from './prune/admm/problem';
-export { init, step, pStep, projectZ, AdmmState, AdmmReport } from './prune/admm/step';
+export { init as admmInit, step as admmStep, pStep, projectZ, AdmmState, AdmmReport } from './prune/admm/step';
 export { iterate, runAdmm, inspectMask, MaskView } from './prune/admm/run';
 
 // Saving

@@ -66,24 +66,39 @@ export interface MemoryPrediction {
 
 /** Parameter counts from the configuration alone: host total P and per block P_ℓ (as countParams would give). */
 export function configParams(cfg: ModelConfig): { total: number; perLayer: number[]; globals: number } {
-  const { required, optional } = expectedShapes(cfg);
-  const perLayer = new Array<number>(cfg.nLayers).fill(0);
+  // a dense config has L identical blocks: count one (expectedShapes of a 70B config would list 80 of them)
+  const { required, optional } = expectedShapes(cfg.layers ? cfg : { ...cfg, nLayers: 1 });
+  const counted = new Array<number>(cfg.layers ? cfg.nLayers : 1).fill(0);
   let globals = 0;
   for (const [k, shape] of Object.entries(required)) {
     const m = /^layers\.(\d+)\./.exec(k);
-    if (m) perLayer[Number(m[1])] += numel(shape);
+    if (m) counted[Number(m[1])] += numel(shape);
     else globals += numel(shape);
   }
+  const perLayer = cfg.layers ? counted : new Array<number>(cfg.nLayers).fill(counted[0]);
   // optional keys that a checkpoint of this config carries: an untied head, OPT's final LayerNorm when pre-norm
   if (!cfg.tiedEmbeddings) globals += numel(optional.lm_head);
   if (cfg.arch === 'opt' && cfg.preNorm) globals += numel(optional.norm_f) + numel(optional['norm_f.bias']);
   return { total: globals + perLayer.reduce((a, b) => a + b, 0), perLayer, globals };
 }
 
-function widths(cfg: ModelConfig, l: number) {
-  const s = layerShape(cfg, l);
+interface Widths {
+  dq: number;
+  dkv: number;
+  F: number;
+  nh: number;
+  g: number;
+}
+
+/** Per-block widths (the dense widths for every block of a dense config). */
+function widths(cfg: ModelConfig): Widths[] {
   const dh = cfg.dHead;
-  return { dq: s.heads.length * dh, dkv: s.kvHeads.length * dh, F: s.ffn.length, nh: s.heads.length, g: s.kvHeads.length < s.heads.length ? 1 : 0 };
+  const of = (heads: number, kv: number, F: number): Widths => ({ dq: heads * dh, dkv: kv * dh, F, nh: heads, g: kv < heads ? 1 : 0 });
+  if (!cfg.layers) return new Array<Widths>(cfg.nLayers).fill(of(cfg.nHeads, cfg.nKvHeads, cfg.dFF));
+  return cfg.layers.map((_, l) => {
+    const s = layerShape(cfg, l);
+    return of(s.heads.length, s.kvHeads.length, s.ffn.length);
+  });
 }
 
 /** `global`'s peak in floats, split into weights and the rest. */
@@ -95,8 +110,7 @@ function globalFloats(cfg: ModelConfig, T: number, k: number): { weights: number
   const llama = cfg.arch === 'llama';
   let weights = total + k * total + (cfg.tiedEmbeddings ? (1 + k) * V * e : 0);
   let work = 0;
-  for (let l = 0; l < cfg.nLayers; l++) {
-    const { dq, dkv, F, nh, g } = widths(cfg, l);
+  for (const { dq, dkv, F, nh, g } of widths(cfg)) {
     const rot = llama ? (g ? dq * dq + 2 * dkv * dkv : 2 * dq * dq) : 0;
     weights += k * (dq * d + 2 * F + 2 * nh + rot);
     const perToken = llama
@@ -118,8 +132,7 @@ function structpruneFloats(cfg: ModelConfig, T: number): Record<'stats' | 'admm'
   const llama = cfg.arch === 'llama';
   let stats = { weights: 0, work: 0 };
   let admm = { weights: 0, work: 0 };
-  for (let l = 0; l < cfg.nLayers; l++) {
-    const { dq, dkv, F, nh, g } = widths(cfg, l);
+  widths(cfg).forEach(({ dq, dkv, F, nh, g }, l) => {
     const w = perLayer[l] + dq * d + (llama ? dq * dq : 0);
     const act = llama
       ? T * ((14 + 2 * nh) * d + (7 + 2 * g) * dkv + 2 * dq + 2 * dkv + 5 * F + 6) + (3 * nh + 1) * T * T + g * dkv * dkv
@@ -130,7 +143,7 @@ function structpruneFloats(cfg: ModelConfig, T: number): Record<'stats' | 'admm'
       const p = 2 * n * n + 9 * n * d + 4 * n;
       if (p > admm.work) admm = { weights: 0, work: p };
     }
-  }
+  });
   const embedW = cfg.vocabSize * e + (cfg.positions === 'learned' ? (cfg.maxSeq + cfg.positionOffset) * d : 0) + (e !== d ? e * d : 0);
   return { stats, admm, embed: { weights: embedW, work: 4 * T * d } };
 }

@@ -224,14 +224,14 @@ export function applyReflectorsToRows(t: Tridiagonal, E: Float64Array, m: number
 }
 
 /**
- * Rows of E (m×n) times H_{n−2} ⋯ H_0, two reflectors at a time, in row blocks so each block (R × n)
- * stays in L2 while the reflectors stream by. `identityRows`: row i starts as e_i, so reflectors
+ * Rows of E (m×n) times H_{n−2} ⋯ H_0, two reflectors at a time, in row blocks of R = 64 (measured:
+ * 10–20 % faster than 16 or 32 at n = 1024–3072). `identityRows`: row i starts as e_i, so reflectors
  * k ≥ i can be skipped for it (z·v_k = 0 exactly).
  */
 function applyReflectors(t: Tridiagonal, E: Float64Array, m: number, identityRows: boolean): void {
   const { n, V, tau } = t;
   if (n < 3) return;
-  const R = Number(process.env.RBLK ?? 32);
+  const R = 64;
   const va = new Float64Array(n);
   const vb = new Float64Array(n);
   for (let i0 = 0; i0 < m; i0 += R) {
