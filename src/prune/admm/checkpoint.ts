@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
-import { AdmmState, AdmmReport } from './step';
+import { AdmmState, AdmmReport, printable } from './step';
 import { writeSafetensors, openSafetensors } from '../../io/safetensors';
 import { writeJsonAtomic } from '../../io/atomic';
 import { HostTensor } from '../../model/hostTensor';
@@ -64,7 +64,7 @@ export function admmCheckpoint(dir: string, runFingerprint: string, shapes: { id
             removed: Uint8Array.from(get('removed', meta.units)),
           };
         });
-        return { iteration: j.iteration, rho: j.rho, stable: j.stable, converged: j.converged, reports: j.reports, modules };
+        return printable({ iteration: j.iteration, rho: j.rho, stable: j.stable, converged: j.converged, reports: j.reports, modules });
       } finally {
         h.close();
       }

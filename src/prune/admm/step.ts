@@ -1,5 +1,6 @@
 // One StructPrune ADMM iteration (METHOD.md §4), step by step. State is plain host data; `step` returns a
 // new state and never mutates its argument. Only one module's tensors are on the device at a time.
+import { inspect } from 'util';
 import { tf } from '../../backend';
 import { AdmmProblem, AdmmModule } from './problem';
 import { thresholdProjection, topKProjection } from '../projection';
@@ -46,6 +47,24 @@ export interface AdmmState {
   stable: number;
   converged: boolean;
   reports: AdmmReport[];
+}
+
+/**
+ * Give a state a compact REPL rendering (a non-enumerable util.inspect hook: the object stays plain data,
+ * JSON.stringify and structuredClone ignore it). Big arrays are summarised; everything else is shown.
+ */
+export function printable(s: AdmmState): AdmmState {
+  Object.defineProperty(s, inspect.custom, {
+    enumerable: false,
+    value: () => {
+      const last = s.reports[s.reports.length - 1];
+      const mods = s.modules.map((m) => `    ${m.id.padEnd(16)} removed ${m.removed.reduce((a, b) => a + b, 0)}/${m.removed.length}  P̃,Z̃,Ũ [${m.W.length}]`).join('\n');
+      return `AdmmState {\n  iteration: ${s.iteration}, rho (next): ${s.rho}, stable: ${s.stable}, converged: ${s.converged}\n` +
+        `  last report: λ=${last?.lambda} primal=${last?.primalResidual.toExponential(3)} dual=${last?.dualResidual.toExponential(3)} objective=${last?.objective.toExponential(4)} sparsity=${last?.sparsity.toFixed(4)} flipped=${last?.flipped}\n` +
+        `  modules:\n${mods}\n  reports: [${s.reports.length} host-only reports]\n}`;
+    },
+  });
+  return s;
 }
 
 /** σ_j = ‖Ṽ[:, j]‖² summed over the unit's columns of P̃ (rows in stored layout). */
@@ -149,11 +168,11 @@ export function init(problem: AdmmProblem): AdmmState {
   const Z = problem.modules.map((m, i) => maskRows(m, W[i], removed[i]));
   const U = problem.modules.map((m) => new Float32Array(m.n * m.d));
   const r = report(problem, 0, 0, lambda, W, Z, null, removed, null, t0);
-  return {
+  return printable({
     iteration: 0, rho: problem.options.rho0,
     modules: problem.modules.map((m, i) => ({ id: m.id, W: W[i], Z: Z[i], U: U[i], removed: removed[i] })),
     stable: 0, converged: false, reports: [r],
-  };
+  });
 }
 
 /** One ADMM iteration: P-step (per module), Z-step (global), U-step, report, ρ update. */
@@ -182,12 +201,12 @@ export function step(problem: AdmmProblem, state: AdmmState): AdmmState {
   // 5. ρ schedule and the stopping rule.
   const stable = r.flipped === 0 ? state.stable + 1 : 0;
   const converged = stable >= problem.options.patience && r.primalResidual < problem.options.tol * problem.norm0;
-  return {
+  return printable({
     iteration: state.iteration + 1,
     rho: Math.min(problem.options.rhoMax, problem.options.kappa * rho),
     modules: problem.modules.map((m, i) => ({ id: m.id, W: W[i], Z: Z[i], U: U[i], removed: removed[i] })),
     stable, converged, reports: [...state.reports, r],
-  };
+  });
 }
 
 /** Whether another iteration should run. */
