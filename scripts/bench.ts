@@ -9,6 +9,7 @@ import { evaluate } from '../src/eval/evaluate';
 import { buildAdmmModule } from '../src/prune/admm/problem';
 import { pStep } from '../src/prune/admm/step';
 import { createRng } from '../src/util/rng';
+import { benchLinalg } from './bench-linalg';
 
 const results: Record<string, number> = {};
 function report(key: string, value: number, unit: string, note = ''): void {
@@ -68,6 +69,10 @@ async function main(): Promise<void> {
   report('stories260K_forward_tokens_per_s', 512 / s, 'tokens/s', '(512-token windows)');
   const ev = await evaluate(loaded, 'tinystories-val');
   report('tinystories_val_ppl_seconds', ev.seconds, 's', `(ppl ${ev.ppl.toFixed(4)}, ${ev.windows} windows, ${ev.tokens} tokens)`);
+
+  // Host linear algebra: Cholesky 768/2048, eigendecomposition of 1024 and 3072 Gram matrices.
+  const la = await benchLinalg((line) => !process.argv.includes('--json') && console.log(`  ${line}`));
+  for (const [k, v] of Object.entries(la)) results[`linalg_${k}_ms`] = v;
 
   // One ADMM iteration on an OPT-125M-shaped FFN module (d 768, d_ff 3072): setup (scaling + eigh + G) and a P-step.
   const n = 3072;

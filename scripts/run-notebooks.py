@@ -15,7 +15,8 @@ Prints the wall time of each notebook and ends with `N passed, N failed`; exit s
 Run with Debian's /usr/bin/python3 (Jupyter's modules live there; a pyenv `python3` has none):
   /usr/bin/python3 scripts/run-notebooks.py [NOTEBOOK ...] [--out runs/notebooks] [--no-browser] [--store]
 `--store` writes the executed outputs back into the notebooks (minus the 4.8 MB plotly bundle output),
-so the repository's copies show results without running them. Missing pieces: scripts/setup-jupyter.sh.
+so the repository's copies show results without running them. `--check-html PAGE…` only DOM-checks pages
+(e.g. a `structprune prune --report` page). Missing pieces: scripts/setup-jupyter.sh.
 """
 import argparse
 import copy
@@ -170,7 +171,7 @@ def dom_check(html_path, expected_plots, chromium):
     parser = PlotCounter()
     parser.feed(r.stdout.decode('utf-8', 'replace'))
     problems = []
-    if len(parser.plots) != expected_plots:
+    if expected_plots is not None and len(parser.plots) != expected_plots:
         problems.append('%d plot divs on the page, %d plot outputs in the notebook' % (len(parser.plots), expected_plots))
     for p in parser.plots:
         if p['svg'] == 0:
@@ -207,6 +208,7 @@ def main():
     ap.add_argument('--timeout', type=int, default=600, help='seconds per cell (default 600)')
     ap.add_argument('--no-browser', action='store_true', help='skip the HTML render and DOM check')
     ap.add_argument('-v', '--verbose', action='store_true', help='print the wall time of every code cell')
+    ap.add_argument('--check-html', nargs='+', metavar='HTML', help='only DOM-check these HTML pages (e.g. a `--report` page)')
     ap.add_argument('--store', action='store_true', help='write the outputs back into the notebooks (bundle stripped)')
     args = ap.parse_args()
 
@@ -224,6 +226,22 @@ def main():
     if not args.no_browser and not chromium:
         print('run-notebooks: no chromium on PATH; install it with scripts/setup-jupyter.sh or pass --no-browser', file=sys.stderr)
         return 2
+
+    if args.check_html:
+        if not chromium:
+            print('run-notebooks: --check-html needs chromium', file=sys.stderr)
+            return 2
+        passed = failed = 0
+        for page in args.check_html:
+            problems, found = dom_check(page, None, chromium)
+            if problems or found == 0:
+                failed += 1
+                print('FAIL %s\n  %s' % (page, '\n  '.join(problems or ['no plot divs on the page'])))
+            else:
+                passed += 1
+                print('PASS %s  %d plots drawn' % (page, found))
+        print('%d passed, %d failed' % (passed, failed))
+        return 0 if failed == 0 else 1
 
     paths = args.notebooks or sorted(glob.glob(os.path.join(ROOT, 'notebooks', '*.ipynb')))
     if not paths:

@@ -84,8 +84,7 @@ export async function installThreadedWasm(threads: number, opts: ThreadedWasmOpt
       'the single-threaded wasm backend is already initialised; ask for threads before the first initBackend()',
     );
   }
-  const original = tf.findBackendFactory(BACKEND_NAME);
-  if (!original) throw new Error('tfjs backend "wasm" is not registered: require @tensorflow/tfjs-backend-wasm first');
+  if (!tf.findBackendFactory(BACKEND_NAME)) throw new Error('tfjs backend "wasm" is not registered: require @tensorflow/tfjs-backend-wasm first');
 
   const t0 = performance.now();
   const { backend, module } = await startThreadedBackend(threads, opts.timeoutMs ?? 30_000);
@@ -127,11 +126,11 @@ function startThreadedBackend(
 
   return new Promise((resolve, reject) => {
     const workers: Worker[] = [];
-    let settled = false;
+    let state: 'starting' | 'ready' | 'failed' = 'starting';
     let hooked = false;
     const fail = (e: unknown): void => {
-      if (settled) return;
-      settled = true;
+      if (state !== 'starting') return;
+      state = 'failed';
       clearTimeout(timer);
       for (const w of workers) void w.terminate();
       reject(e instanceof Error ? e : new Error(String(e)));
@@ -140,8 +139,9 @@ function startThreadedBackend(
     const timer = setTimeout(() => fail(new Error(`pthread workers not ready after ${timeoutMs} ms`)), timeoutMs);
 
     const onWorkerError = (e: unknown): void => {
-      if (!settled) fail(e);
-      else process.stderr.write(`structprune: wasm pthread worker error: ${String(e).split('\n')[0]}\n`);
+      if (state === 'starting') fail(e);
+      // After a failed start the other workers fail the same way: the caller reports the first error only.
+      else if (state === 'ready') process.stderr.write(`structprune: wasm pthread worker error: ${String(e).split('\n')[0]}\n`);
     };
     /** A pthread worker that never keeps the process alive and reports errors to us instead of throwing. */
     class PthreadWorker extends Worker {
@@ -150,7 +150,7 @@ function startThreadedBackend(
         this.unref();
         this.on('error', onWorkerError);
         this.on('exit', (code) => {
-          if (!settled) fail(new Error(`pthread worker exited with code ${code} during start-up`));
+          if (state === 'starting') fail(new Error(`pthread worker exited with code ${code} during start-up`));
         });
       }
       override ref(): void {}
@@ -197,15 +197,20 @@ function startThreadedBackend(
     });
 
     let ready: Promise<ThreadedModule>;
+    // Emscripten's Node prologue sets `global.Worker`; our pool never uses it, so leave the global as it was.
+    const globalWorker = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
     try {
       ready = factory(config);
       if (!hooked) throw new Error('Emscripten PThread pool not found (unexpected tfjs-backend-wasm build)');
     } catch (e) {
       fail(e);
       return;
+    } finally {
+      if (globalWorker) Object.defineProperty(globalThis, 'Worker', globalWorker);
+      else delete (globalThis as { Worker?: unknown }).Worker;
     }
     ready.then((module) => {
-      if (settled) return module.PThread.terminateAllThreads();
+      if (state !== 'starting') return module.PThread.terminateAllThreads();
       try {
         const cw = (name: string, ret: string | null, args: string[]) => module.cwrap(name, ret, args);
         module.tfjs = {
@@ -224,7 +229,7 @@ function startThreadedBackend(
         } finally {
           wasmPkg.setThreadsCount(-1);
         }
-        settled = true;
+        state = 'ready';
         clearTimeout(timer);
         resolve({ backend, module });
       } catch (e) {

@@ -15,7 +15,9 @@ import { Arch, ModelConfig } from '../model/config';
 import { Model } from '../model/model';
 import { fixtureModel } from '../model/fixture';
 
+/** The families of the experiment (see the file header). */
 export const FAMILY_NAMES = ['llama', 'opt', 'opt-real'] as const;
+/** One of FAMILY_NAMES. */
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 
 /** One member of a family: everything fixtureModel needs except the seed. */
@@ -49,6 +51,7 @@ function llamaFF(d: number): number {
   return 8 * Math.ceil((8 * d) / 3 / 8);
 }
 
+/** Options of {@link familyMembers}. */
 export interface FamilyOptions {
   /** How many members, smallest first (default: 5 for llama/opt, all 8 for opt-real). */
   sizes?: number;

@@ -21,6 +21,7 @@ import { createRng } from '../util/rng';
 import { FamilyMember, FamilyName, familyMembers, familyModel } from './family';
 import { predictPeak, MemoryMethod } from './memoryModel';
 
+/** The methods the experiment compares: the O(N) reference and StructPrune. */
 export const MEMORY_METHODS: readonly MemoryMethod[] = ['global', 'structprune'];
 
 /** One run: a family member, a method and the shared settings. */
@@ -145,6 +146,7 @@ export function powerLawFit(xs: readonly number[], ys: readonly number[]): Power
   return { exponent, intercept, r2: syy > 0 ? 1 - sse / syy : 1, points: n };
 }
 
+/** Options of {@link memoryExperiment}; defaults in brackets in each comment. */
 export interface MemoryExperimentOptions {
   family: FamilyName;
   /** Default both: global, structprune. */
@@ -170,6 +172,7 @@ export interface MemoryExperimentOptions {
   onPoint?: (p: MemoryPoint, done: number, total: number) => void;
 }
 
+/** Everything the experiment measured and fitted (host data; `structprune memory --json` prints it). */
 export interface MemoryExperimentResult {
   family: FamilyName | 'custom';
   settings: { samples: number; seqlen: number; sparsity: number; iterations: number; seed: number; freshProcess: boolean };

@@ -7,8 +7,9 @@
 // d = dModel, e = embedding width (embedDim ?? d), V = vocab, S = maxSeq, n_h query heads, n_kv KV heads,
 // d_h = dHead, d_q = n_h·d_h, d_kv = n_kv·d_h, F = FFN width, L = layers, P = parameters as stored on the host
 // (tied LM head not stored), P_ℓ = parameters of block ℓ, g = 1 for GQA (n_kv < n_h) else 0.
-// The counts below are the tensors the code creates, as the buffer tracer of src/util/memory.ts sees them
-// (distinct buffers; where a count is per head it says so).
+// The counts below are the tensors the code creates: distinct buffers on the wasm backend (the default),
+// which is also, within a few %, tfjs's own numBytes on any backend (on cpu the tape's copies share their
+// source's buffer, so cpu buffers are fewer).
 //
 // `global` peaks at the end of the forward pass of one window inside tf.valueAndGrads: every weight is
 // resident, tfjs's tape holds a copy of every op input a gradient needs (weights included: a matMul saves
@@ -38,6 +39,7 @@ import { ModelConfig, layerShape } from '../model/config';
 import { expectedShapes } from '../model/shapes';
 import { numel } from '../model/hostTensor';
 
+/** The two methods the model covers. */
 export type MemoryMethod = 'global' | 'structprune';
 
 /** What the calibration looks like to the memory model. */

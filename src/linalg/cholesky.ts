@@ -4,20 +4,19 @@
 // of A (j ≤ i) is read. L is returned as a full n×n matrix whose strict upper triangle is zero.
 //
 // Algorithm: left-looking blocked Cholesky–Banachiewicz. For each block column J = [J0, J1):
-//   1. L[i, J] -= L[i, 0:J0] · L[J, 0:J0]ᵀ   for every row i ≥ J0 (dot products of contiguous rows,
-//      in k-panels of `panel` columns so the block rows L[J, K] stay in cache, 4×2 register tiles);
+//   1. L[i, J] -= L[i, 0:J0] · L[J, 0:J0]ᵀ   for every row i ≥ J0 (dot products of contiguous rows:
+//      the k-panel, register-tiled kernel of gemm.ts);
 //   2. factor the diagonal block and solve the rows below it with the columns inside J.
-// Every inner loop walks contiguous memory. Measured on the 2-core dev machine: n = 768 ≈ 60–100 ms,
-// n = 2048 ≈ 1 s (see scripts/bench-linalg.ts).
+// Every inner loop walks contiguous memory. Measured on the 2-core dev machine (CPU time): n = 768 ≈
+// 60–120 ms, n = 2048 ≈ 1.0–1.1 s (scripts/bench-linalg.ts).
 
+import { addABt } from './gemm';
 import { assertShape } from './matrix';
 
 /** Options of `cholesky`. */
 export interface CholeskyOptions {
   /** Block-column width (default 48). Tuning only; the result does not depend on it beyond rounding. */
   blockSize?: number;
-  /** Length of the k-panels in the block update (default 512). Tuning only. */
-  panel?: number;
 }
 
 /**
@@ -59,7 +58,7 @@ export function cholesky(A: ArrayLike<number>, n: number, opts: CholeskyOptions 
     const ri = i * n;
     for (let j = 0; j <= i; j++) L[ri + j] = A[ri + j];
   }
-  const pivot = factorInPlace(L, n, opts.blockSize ?? 48, opts.panel ?? 512);
+  const pivot = factorInPlace(L, n, opts.blockSize ?? 48);
   if (pivot !== null) throw new CholeskyError(n, pivot.index, pivot.value);
   return L;
 }
@@ -121,7 +120,7 @@ export function choleskyDamped(A: ArrayLike<number>, n: number, opts: CholeskyDa
       L[ri + i] = A[ri + i] + delta;
       L.fill(0, ri + i + 1, ri + n);
     }
-    const pivot = factorInPlace(L, n, opts.blockSize ?? 48, opts.panel ?? 512);
+    const pivot = factorInPlace(L, n, opts.blockSize ?? 48);
     tried.push(damp);
     if (pivot === null) return { L, delta, damp, tries: t };
     last = pivot;
@@ -139,11 +138,24 @@ function firstBadDiagonal(A: ArrayLike<number>, n: number): number {
  * Overwrites the lower triangle of L (holding A's lower triangle, strict upper zero) with its Cholesky
  * factor. Returns null on success, else the first failing pivot.
  */
-function factorInPlace(L: Float64Array, n: number, nb: number, kc: number): { index: number; value: number } | null {
-  if (!(nb >= 1) || !(kc >= 1)) throw new RangeError(`cholesky: blockSize and panel must be ≥ 1, got ${nb}, ${kc}`);
+function factorInPlace(L: Float64Array, n: number, nb: number): { index: number; value: number } | null {
+  if (!(nb >= 1)) throw new RangeError(`cholesky: blockSize must be ≥ 1, got ${nb}`);
   for (let J0 = 0; J0 < n; J0 += nb) {
     const J1 = Math.min(n, J0 + nb);
-    for (let K0 = 0; K0 < J0; K0 += kc) updateBlockColumn(L, n, J0, J1, K0, Math.min(J0, K0 + kc));
+    if (J0 > 0) {
+      // Diagonal block, lower part: L[i, j] -= L[i, 0:J0] · L[j, 0:J0] for J0 ≤ j ≤ i < J1.
+      for (let i = J0; i < J1; i++) {
+        const ri = i * n;
+        for (let j = J0; j <= i; j++) {
+          const rj = j * n;
+          let s = 0;
+          for (let k = 0; k < J0; k++) s += L[ri + k] * L[rj + k];
+          L[ri + j] -= s;
+        }
+      }
+      // Rows below: L[J1:n, J0:J1] -= L[J1:n, 0:J0] · L[J0:J1, 0:J0]ᵀ.
+      addABt(-1, L, n, J1, L, n, J0, L, n, J1, J0, n - J1, J1 - J0, 0, J0);
+    }
     // Diagonal block and the rows below it, using only the columns inside [J0, j).
     for (let i = J0; i < n; i++) {
       const ri = i * n;
@@ -162,80 +174,4 @@ function factorInPlace(L: Float64Array, n: number, nb: number, kc: number): { in
     }
   }
   return null;
-}
-
-/** L[i, J0:J1] -= L[i, K0:K1] · L[J0:J1, K0:K1]ᵀ for rows i ≥ J0 (lower part of the diagonal block). */
-function updateBlockColumn(L: Float64Array, n: number, J0: number, J1: number, K0: number, K1: number): void {
-  // Rows inside the diagonal block: only j ≤ i.
-  for (let i = J0; i < J1; i++) {
-    const ri = i * n;
-    for (let j = J0; j <= i; j++) {
-      const rj = j * n;
-      let s = 0;
-      for (let k = K0; k < K1; k++) s += L[ri + k] * L[rj + k];
-      L[ri + j] -= s;
-    }
-  }
-  // Rows below: all columns of the block, 4 rows × 2 columns per register tile.
-  let i = J1;
-  for (; i + 3 < n; i += 4) {
-    const r0 = i * n;
-    const r1 = r0 + n;
-    const r2 = r1 + n;
-    const r3 = r2 + n;
-    let j = J0;
-    for (; j + 1 < J1; j += 2) {
-      const q0 = j * n;
-      const q1 = q0 + n;
-      let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
-      for (let k = K0; k < K1; k++) {
-        const b0 = L[q0 + k];
-        const b1 = L[q1 + k];
-        const a0 = L[r0 + k];
-        const a1 = L[r1 + k];
-        const a2 = L[r2 + k];
-        const a3 = L[r3 + k];
-        s00 += a0 * b0;
-        s01 += a0 * b1;
-        s10 += a1 * b0;
-        s11 += a1 * b1;
-        s20 += a2 * b0;
-        s21 += a2 * b1;
-        s30 += a3 * b0;
-        s31 += a3 * b1;
-      }
-      L[r0 + j] -= s00;
-      L[r0 + j + 1] -= s01;
-      L[r1 + j] -= s10;
-      L[r1 + j + 1] -= s11;
-      L[r2 + j] -= s20;
-      L[r2 + j + 1] -= s21;
-      L[r3 + j] -= s30;
-      L[r3 + j + 1] -= s31;
-    }
-    for (; j < J1; j++) {
-      const q0 = j * n;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let k = K0; k < K1; k++) {
-        const b0 = L[q0 + k];
-        s0 += L[r0 + k] * b0;
-        s1 += L[r1 + k] * b0;
-        s2 += L[r2 + k] * b0;
-        s3 += L[r3 + k] * b0;
-      }
-      L[r0 + j] -= s0;
-      L[r1 + j] -= s1;
-      L[r2 + j] -= s2;
-      L[r3 + j] -= s3;
-    }
-  }
-  for (; i < n; i++) {
-    const ri = i * n;
-    for (let j = J0; j < J1; j++) {
-      const rj = j * n;
-      let s = 0;
-      for (let k = K0; k < K1; k++) s += L[ri + k] * L[rj + k];
-      L[ri + j] -= s;
-    }
-  }
 }

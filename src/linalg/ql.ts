@@ -84,8 +84,10 @@ export function implicitQL(d: Float64Array, e: Float64Array, n: number, maxItera
 }
 
 /**
- * Recorded plane rotations of rows of Z (n×n): rotation (i, c, s) maps rows (z_i, z_{i+1}) to
- * (c z_i − s z_{i+1}, s z_i + c z_{i+1}). Applied in order, one column strip at a time.
+ * Recorded plane rotations of rows of Z (n×n, modified in place): rotation (i, c, s) maps rows
+ * (z_i, z_{i+1}) to (c z_i − s z_{i+1}, s z_i + c z_{i+1}). Applied in order, one column strip at a
+ * time, when the buffer (`capacity` rotations, default min(2²⁰, 64 n)) fills or on `flush()`;
+ * call `flush()` after the last `push`.
  */
 export class RotationBatch {
   private readonly idx: Int32Array;
@@ -106,6 +108,7 @@ export class RotationBatch {
     if (this.count + k > this.idx.length) this.flush();
   }
 
+  /** Record rotation (i, c, s); call `reserve` first so the buffer has room. */
   push(i: number, c: number, s: number): void {
     const q = this.count++;
     this.idx[q] = i;

@@ -4,45 +4,49 @@
 // is never read), right-hand sides B are n×m (one column per right-hand side), results X are new n×m
 // matrices; inputs are never modified. Use these instead of forming inverses (STACK.md).
 //
-// Many right-hand sides are solved in column strips of `STRIP` so a strip of X stays in cache, with the
-// row updates unrolled over 4 pivots; one to three right-hand sides use dot products along L's rows.
+// Internally the right-hand sides are rows (x Tᵀ = b), solved by blocked substitution whose updates are
+// dot products of contiguous rows (gemm.ts); column right-hand sides are transposed in and out (O(nm)).
 
 import { choleskyDamped, CholeskyDampedOptions } from './cholesky';
+import { addABt } from './gemm';
 import { assertShape, transpose } from './matrix';
 
-const STRIP = 64;
+/** Width of the diagonal blocks of the blocked substitutions. */
+const NB = 48;
 
 /** X with L X = B (forward substitution). L n×n lower triangular, B n×m; returns X n×m. */
 export function solveLower(L: ArrayLike<number>, B: ArrayLike<number>, n: number, m: number): Float64Array {
   assertShape(L, n, n, 'solveLower: L');
   assertShape(B, n, m, 'solveLower: B');
-  const X = Float64Array.from(B);
-  if (m < 4) {
-    for (let c = 0; c < m; c++) forwardColumn(L, n, X, m, c);
-  } else {
-    for (let c0 = 0; c0 < m; c0 += STRIP) substituteStrip(L, n, X, m, c0, Math.min(m, c0 + STRIP), true);
-  }
-  return X;
+  // Xᵀ has the right-hand sides as rows: x Lᵀ = b for each row.
+  const Xt = transpose(B, n, m);
+  substituteRows(asFloat64(L), Xt, m, n, true);
+  return transpose(Xt, m, n);
 }
 
 /** X with Lᵀ X = B (back substitution with the transpose of L). L n×n lower triangular, B n×m. */
 export function solveLowerTranspose(L: ArrayLike<number>, B: ArrayLike<number>, n: number, m: number): Float64Array {
   assertShape(L, n, n, 'solveLowerTranspose: L');
   assertShape(B, n, m, 'solveLowerTranspose: B');
-  const X = Float64Array.from(B);
   if (m < 4) {
+    // Column-oriented: reads L along its rows, no transpose of L needed.
+    const X = Float64Array.from(B);
     for (let c = 0; c < m; c++) backColumnTransposed(L, n, X, m, c);
-  } else {
-    // U = Lᵀ is upper triangular with contiguous rows: back substitution by row dot products.
-    const U = transpose(L, n, n);
-    for (let c0 = 0; c0 < m; c0 += STRIP) substituteStrip(U, n, X, m, c0, Math.min(m, c0 + STRIP), false);
+    return X;
   }
-  return X;
+  const Xt = transpose(B, n, m);
+  substituteRows(transpose(L, n, n), Xt, m, n, false);
+  return transpose(Xt, m, n);
 }
 
 /** X with L Lᵀ X = B, given the Cholesky factor L (n×n) of A; B n×m. Reuses one factor for many solves. */
 export function solveCholesky(L: ArrayLike<number>, B: ArrayLike<number>, n: number, m: number): Float64Array {
-  return solveLowerTranspose(L, solveLower(L, B, n, m), n, m);
+  assertShape(L, n, n, 'solveCholesky: L');
+  assertShape(B, n, m, 'solveCholesky: B');
+  // A symmetric ⇒ Xᵀ = Bᵀ A⁻¹: solve with the right-hand sides as rows.
+  const Xt = transpose(B, n, m);
+  solveRowsCholesky(asFloat64(L), Xt, m, n);
+  return transpose(Xt, m, n);
 }
 
 /** Result of `solveSpd` / `solveSpdRight`. */
@@ -89,68 +93,48 @@ export function solveSpdRight(
 ): SpdSolution {
   assertShape(A, n, n, 'solveSpdRight: A');
   assertShape(B, r, n, 'solveSpdRight: B');
-  // A symmetric ⇒ X = B A⁻¹ ⇔ Xᵀ = A⁻¹ Bᵀ.
-  const sol = solveSpd(A, transpose(B, r, n), n, r, opts);
-  return { ...sol, X: transpose(sol.X, n, r) };
+  const { L, delta, damp, tries } = choleskyDamped(A, n, opts);
+  const X = Float64Array.from(B);
+  solveRowsCholesky(L, X, r, n);
+  return { X, delta, damp, tries };
+}
+
+function asFloat64(M: ArrayLike<number>): Float64Array {
+  return M instanceof Float64Array ? M : Float64Array.from(M);
+}
+
+/** Rows of X (r×n) ← X (L Lᵀ)⁻¹ in place: x Lᵀ = b (L rows), then x L = y (rows of Lᵀ). */
+function solveRowsCholesky(L: Float64Array, X: Float64Array, r: number, n: number): void {
+  substituteRows(L, X, r, n, true);
+  substituteRows(transpose(L, n, n), X, r, n, false);
 }
 
 /**
- * In-place triangular substitution on columns [c0, c1) of X (n×m), T n×n with contiguous rows:
- * lower = true: T lower, rows i = 0…n−1, X_i = (B_i − Σ_{k<i} T_ik X_k) / T_ii;
- * lower = false: T upper, rows i = n−1…0, X_i = (B_i − Σ_{k>i} T_ik X_k) / T_ii.
+ * In place on the r right-hand sides stored as ROWS of X (r×n), T n×n triangular with contiguous rows:
+ * lower = true:  x_i = (x_i − Σ_{k<i} T_ik x_k) / T_ii, i ascending (x Tᵀ = b);
+ * lower = false: x_i = (x_i − Σ_{k>i} T_ik x_k) / T_ii, i descending.
+ * Blocked: the contribution of all solved blocks to the next diagonal block is one register-tiled
+ * product (gemm.ts), the NB×NB triangle is solved row by row.
  */
-function substituteStrip(
-  T: ArrayLike<number>,
-  n: number,
-  X: Float64Array,
-  m: number,
-  c0: number,
-  c1: number,
-  lower: boolean,
-): void {
-  for (let step = 0; step < n; step++) {
-    const i = lower ? step : n - 1 - step;
-    const ti = i * n;
-    const xi = i * m;
-    const kBegin = lower ? 0 : i + 1;
-    const kEnd = lower ? i : n;
-    let k = kBegin;
-    for (; k + 3 < kEnd; k += 4) {
-      const t0 = T[ti + k];
-      const t1 = T[ti + k + 1];
-      const t2 = T[ti + k + 2];
-      const t3 = T[ti + k + 3];
-      const x0 = k * m;
-      const x1 = x0 + m;
-      const x2 = x1 + m;
-      const x3 = x2 + m;
-      for (let c = c0; c < c1; c++) {
-        X[xi + c] -= t0 * X[x0 + c] + t1 * X[x1 + c] + t2 * X[x2 + c] + t3 * X[x3 + c];
+function substituteRows(T: Float64Array, X: Float64Array, r: number, n: number, lower: boolean): void {
+  const blocks = Math.ceil(n / NB);
+  for (let b = 0; b < blocks; b++) {
+    const I0 = lower ? b * NB : Math.max(0, n - (b + 1) * NB);
+    const I1 = lower ? Math.min(n, I0 + NB) : n - b * NB;
+    // X[:, I] −= X[:, K] T[I, K]ᵀ over the solved columns K.
+    if (lower && I0 > 0) addABt(-1, X, n, 0, T, n, I0, X, n, 0, I0, r, I1 - I0, 0, I0);
+    if (!lower && I1 < n) addABt(-1, X, n, 0, T, n, I0, X, n, 0, I0, r, I1 - I0, I1, n);
+    for (let q = 0; q < r; q++) {
+      const xq = q * n;
+      for (let step = 0; step < I1 - I0; step++) {
+        const i = lower ? I0 + step : I1 - 1 - step;
+        const ti = i * n;
+        let s = X[xq + i];
+        if (lower) for (let k = I0; k < i; k++) s -= T[ti + k] * X[xq + k];
+        else for (let k = i + 1; k < I1; k++) s -= T[ti + k] * X[xq + k];
+        X[xq + i] = s / T[ti + i];
       }
     }
-    for (; k < kEnd; k++) {
-      const t0 = T[ti + k];
-      const x0 = k * m;
-      for (let c = c0; c < c1; c++) X[xi + c] -= t0 * X[x0 + c];
-    }
-    const d = T[ti + i];
-    for (let c = c0; c < c1; c++) X[xi + c] /= d;
-  }
-}
-
-/** Forward substitution of column c of X (n×m) in place, by dot products along L's rows. */
-function forwardColumn(L: ArrayLike<number>, n: number, X: Float64Array, m: number, c: number): void {
-  for (let i = 0; i < n; i++) {
-    const li = i * n;
-    let s0 = 0;
-    let s1 = 0;
-    let k = 0;
-    for (; k + 1 < i; k += 2) {
-      s0 += L[li + k] * X[k * m + c];
-      s1 += L[li + k + 1] * X[(k + 1) * m + c];
-    }
-    if (k < i) s0 += L[li + k] * X[k * m + c];
-    X[i * m + c] = (X[i * m + c] - s0 - s1) / L[li + i];
   }
 }
 

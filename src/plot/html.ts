@@ -106,10 +106,17 @@ export function writeHtmlPage(file: string, title: string, sections: readonly Ht
   writeFileAtomic(file, htmlPage(title, sections));
 }
 
+/** The fields of a `PruneReport` the page shows, plus the CLI's extras (model name, perplexity per dataset). */
+export type HtmlReportFields = Pick<PruneReport, 'method' | 'targetSparsity' | 'sparsity' | 'paramSparsity' | 'params' | 'perModule' | 'calibration' | 'admm' | 'seconds'> & {
+  options: { admm?: { allocation: string } };
+  model?: string;
+  perplexity?: Record<string, number>;
+};
+
 /** What `writeHtmlReport` accepts: the prune report (the CLI's extended one too) and the ADMM trace. */
 export interface HtmlReportInput {
-  /** `PruneResult.report`, optionally with the CLI's extra fields (model name, perplexity per dataset). */
-  report: PruneReport & { model?: string; perplexity?: Record<string, number> };
+  /** `PruneResult.report` (any object with its fields), optionally with `model` and `perplexity`. */
+  report: HtmlReportFields;
   /** Every ADMM report in order (structprune only; omit or [] for the baselines). */
   trace?: readonly AdmmReport[];
 }

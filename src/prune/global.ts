@@ -13,8 +13,7 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients'; // gradient kernels: tfjs-core registers none by itself
 import { tf } from '../backend';
 import { Model } from '../model/model';
-import { layerShape } from '../model/config';
-import { toDevice, DeviceWeights } from '../model/device';
+import { toDevice } from '../model/device';
 import { forward } from '../model/forward';
 import { BlockGates } from '../model/blocks';
 import { moduleSpecs, ModuleSpec } from './coupling';
@@ -51,20 +50,27 @@ function windowNll(logits: tf.Tensor2D, ids: readonly number[]): tf.Scalar {
   return tf.neg(tf.sum(tf.mul(logp, target))) as tf.Scalar;
 }
 
-/** Ones [n] for every module that still has units; layout: gates[l] = {ffn, heads}, flat list in spec order. */
-function makeGates(specs: readonly ModuleSpec[], nLayers: number): { gates: BlockGates[]; flat: tf.Tensor1D[]; order: number[] } {
-  const gates: BlockGates[] = Array.from({ length: nLayers }, () => ({}));
+/** Gates g = 1 [n_m] for every module that still has units (`order[k]` = the spec index of `flat[k]`). */
+function makeGates(specs: readonly ModuleSpec[]): { flat: tf.Tensor1D[]; order: number[] } {
   const flat: tf.Tensor1D[] = [];
   const order: number[] = [];
   specs.forEach((s, i) => {
     if (s.units.length === 0) return; // no unit, no gate: it could not reach the loss
-    const g = tf.ones([s.units.length]) as tf.Tensor1D;
-    if (s.kind === 'ffn') gates[s.layer].ffn = g;
-    else gates[s.layer].heads = g;
-    flat.push(g);
+    flat.push(tf.ones([s.units.length]) as tf.Tensor1D);
     order.push(i);
   });
-  return { gates, flat, order };
+  return { flat, order };
+}
+
+/** The per-layer gate record forward() takes, from gate tensors in `order`. */
+function gateRecord(specs: readonly ModuleSpec[], order: readonly number[], g: readonly tf.Tensor[], nLayers: number): BlockGates[] {
+  const byLayer: BlockGates[] = Array.from({ length: nLayers }, () => ({}));
+  g.forEach((t, k) => {
+    const s = specs[order[k]];
+    if (s.kind === 'ffn') byLayer[s.layer].ffn = t as tf.Tensor1D;
+    else byLayer[s.layer].heads = t as tf.Tensor1D;
+  });
+  return byLayer;
 }
 
 function checkWindows(model: Model, windows: readonly number[][], perPass: number): void {
@@ -85,13 +91,12 @@ export function taylorImportance(model: Model, windows: readonly number[][], opt
   const perPass = opts.windowsPerPass ?? 1;
   checkWindows(model, windows, perPass);
   const cfg = model.config;
-  for (let l = 0; l < cfg.nLayers; l++) layerShape(cfg, l);
   const specs = moduleSpecs(cfg, model.weights);
   const gradient = specs.map((s) => new Float64Array(s.units.length));
   const tokens = windows.length * (windows[0].length - 1);
   let lossSum = 0;
-  const dm = toDevice(model);
-  const { gates, flat, order } = makeGates(specs, cfg.nLayers);
+  const dm = toDevice(model); // every weight resident: the O(N) part
+  const { flat, order } = makeGates(specs);
   try {
     for (let w0 = 0; w0 < windows.length; w0 += perPass) {
       const batch = windows.slice(w0, w0 + perPass);
@@ -102,14 +107,8 @@ export function taylorImportance(model: Model, windows: readonly number[][], opt
         v.dispose();
       } else {
         const f = (...g: tf.Tensor[]): tf.Scalar => {
-          // rebuild the per-layer gate record from the differentiated inputs (same tensors, same order)
-          const byLayer: BlockGates[] = gates.map(() => ({}));
-          g.forEach((t, k) => {
-            const s = specs[order[k]];
-            if (s.kind === 'ffn') byLayer[s.layer].ffn = t as tf.Tensor1D;
-            else byLayer[s.layer].heads = t as tf.Tensor1D;
-          });
-          const nll = batch.map((ids) => windowNll(forward(cfg, dm.weights as DeviceWeights, ids, { gates: byLayer }).logits, ids));
+          const gates = gateRecord(specs, order, g, cfg.nLayers); // the differentiated inputs, same order as `flat`
+          const nll = batch.map((ids) => windowNll(forward(cfg, dm.weights, ids, { gates }).logits, ids));
           return tf.div(nll.length === 1 ? nll[0] : tf.addN(nll), tokens) as tf.Scalar; // this pass's share of the batch mean ℒ
         };
         const { value, grads } = tf.valueAndGrads(f)(flat);

@@ -6,11 +6,11 @@
 // tensor — uploads, kernel outputs, views, variables — goes through it) and only ever subtracts elsewhere, so
 // the maximum of `numBytes` right after each `trackTensor` is the exact peak. While at least one meter is
 // running, the engine instance gets an own `trackTensor` that calls the one it replaces and then raises the
-// peaks of the running meters; the last meter to stop puts the replaced one back. The set of running meters lives on the
-// engine object itself (under a global symbol), not in this module.
+// peaks of the running meters; the last meter to stop puts the replaced one back. The set of running meters
+// lives on the engine object itself (under a global symbol), not in this module.
 // Two numbers, two accountings. `numBytes` counts every live tensor object, so a view sharing its buffer
-// (reshape, clone — and the clones tfjs keeps of every input a gradient needs, weights included) counts
-// again. The meter also follows distinct backend buffers (one per dataId: what the device really holds):
+// (reshape; on the cpu backend also clone, hence the copies tfjs's tape keeps of every gradient input) counts
+// again; on wasm a clone is a real copy. The meter also follows distinct backend buffers (one per dataId: what the device really holds):
 // +bytes when `trackTensor` registers a new dataId, −bytes when `removeDataId` drops one it saw created.
 // tfjs keeps its buffer table in a WeakMap, so buffers older than the outermost running meter cannot be
 // listed: the buffer number is the peak GROWTH above the start (`peakNewBufferBytes`).
