@@ -29,12 +29,15 @@ export interface PerplexityResult {
 
 /** NLL (nats) of ids[1..] given the prefix, for one window: returns the per-position values. */
 export function windowNll(dm: DeviceModel, ids: readonly number[]): Float32Array {
+  const V = dm.config.vocabSize;
   const nll = tf.tidy(() => {
     const { logits } = forward(dm.config, dm.weights, ids);
     const T = ids.length;
-    const logp = tf.logSoftmax(tf.slice(logits, [0, 0], [T - 1, dm.config.vocabSize]));
-    const targets = tf.oneHot(tf.tensor1d(Int32Array.from(ids.slice(1)), 'int32'), dm.config.vocabSize);
-    return tf.neg(tf.sum(tf.mul(logp, targets), 1));
+    const z = tf.slice(logits, [0, 0], [T - 1, V]); // position t predicts ids[t + 1]
+    // NLL_t = logsumexp(z_t) − z_t[ids[t+1]]: one gather instead of a full log-softmax and a one-hot product
+    const flat = Int32Array.from(ids.slice(1), (id, t) => t * V + id);
+    const picked = tf.gather(tf.reshape(z, [-1]), tf.tensor1d(flat, 'int32'));
+    return tf.sub(tf.logSumExp(z, 1), picked);
   });
   const out = nll.dataSync() as Float32Array;
   nll.dispose();
