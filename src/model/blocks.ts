@@ -88,7 +88,7 @@ export function causalMask(T: number): tf.Tensor2D {
 }
 
 /**
- * Multi-head causal self-attention with GQA, with 2-D matMuls only (wasm fast path; STACK.md): one per KV group.
+ * Multi-head causal self-attention with GQA, one 2-D matMul per head (wasm fast path; STACK.md).
  * q [T, nH·dh] already multiplied by the score scale, k, v [T, nKv·dh]. Returns the per-head outputs
  * softmax(q_h k_hᵀ + mask) v_h, each [T, dh]: together they are the attention module's hidden activations
  * A_attn (before the output projection). Heads are split with one op (cheaper than per-head slices).
@@ -100,20 +100,7 @@ export function attentionHeads(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, k
   const kT = tf.transpose(k); // [nKv·dh, T]: row blocks are contiguous
   const ks = nKv === 1 ? [kT] : tf.split(kT, nKv, 0);
   const vs = nKv === 1 ? [v] : tf.split(v, nKv, 1);
-  // Query heads sharing a KV head (GQA) are stacked into one [G·T, dh] matMul: fewer, larger ops.
-  const tiled = new Map<number, tf.Tensor2D>([[1, mask]]);
-  const out: tf.Tensor2D[] = [];
-  for (let h = 0; h < nH; ) {
-    let G = 1;
-    while (h + G < nH && kvOf[h + G] === kvOf[h]) G++;
-    const g = kvOf[h];
-    if (!tiled.has(G)) tiled.set(G, tf.tile(mask, [G, 1]));
-    const Q = G === 1 ? qs[h] : (tf.concat(qs.slice(h, h + G), 0) as tf.Tensor2D);
-    const O = tf.matMul(tf.softmax(tf.add(tf.matMul(Q, ks[g]), tiled.get(G)!)), vs[g]); // [G·T, dh]
-    out.push(...(G === 1 ? [O] : (tf.split(O, G, 0) as tf.Tensor2D[])));
-    h += G;
-  }
-  return out;
+  return qs.map((qh, h) => tf.matMul(tf.softmax(tf.add(tf.matMul(qh, ks[kvOf[h]]), mask)), vs[kvOf[h]]));
 }
 
 export interface BlockContext {
