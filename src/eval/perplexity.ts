@@ -62,7 +62,7 @@ export async function perplexity(model: Model | DeviceModel, ids: readonly numbe
       const nll = windowNll(dm, ids.slice(i * L, (i + 1) * L));
       for (const v of nll) sum += v;
       opts.onProgress?.(i + 1, windows);
-      if (i % 16 === 15) await new Promise((r) => setImmediate(r)); // let progress/signals through
+      if (i % 16 === 15) await new Promise((r) => setImmediate(r)); // let progress output and signals through
     }
   } finally {
     owned?.dispose();
