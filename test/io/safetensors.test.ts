@@ -18,6 +18,7 @@ import {
   type SafetensorsHandle,
 } from '../../src/io/safetensors';
 import type { HostTensor } from '../../src/model/hostTensor';
+import { createRng } from '../../src/util/rng';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'structprune-st-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -28,16 +29,10 @@ const tmpFile = (name = 'f.safetensors'): string => {
   return path.join(d, name);
 };
 
-/** mulberry32: small seeded generator, uniform in [0, 1). */
+/** Seeded uniform [0, 1) from the project's RNG. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.float();
 }
 
 /** An 8-byte little-endian length prefix, the header bytes and the buffer, concatenated. */

@@ -1,17 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { thresholdProjection, topKProjection, UnitScores } from '../../src/prune/projection';
+import { createRng } from '../../src/util/rng';
 
-/** mulberry32: seeded uniform [0, 1). */
+/** Seeded uniform [0, 1) from the project's RNG. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.float();
 }
 
 /** A random problem with N ≤ 12 units spread over 1–3 modules. */
