@@ -50,13 +50,17 @@ test('bad arguments exit 2 with usage; failures exit 1 with one line', () => {
 test('prune --json --out writes a loadable model whose eval matches the report', () => {
   const out = path.join(tmpDir('sp-cli-'), 'pruned');
   const trace = path.join(path.dirname(out), 'trace.jsonl');
+  const html = path.join(path.dirname(out), 'report.html');
   const r = cli(['prune', '--method', 'structprune', '--sparsity', '0.3', '--calib-samples', '8', '--calib-seqlen', '64', '--iterations', '4',
-    '--out', out, '--trace', trace, '--eval', 'tinystories-val', '--max-windows', '2', '--json']);
+    '--out', out, '--trace', trace, '--report', html, '--eval', 'tinystories-val', '--max-windows', '2', '--json']);
   assert.equal(r.code, 0, r.err);
   const rep = JSON.parse(r.out);
   assert.equal(rep.method, 'structprune');
   assert.ok(rep.sparsity >= 0.3);
   assert.equal(fs.readFileSync(trace, 'utf8').trim().split('\n').length, rep.admm.iterations + 1);
+  const page = fs.readFileSync(html, 'utf8');
+  assert.equal(page.match(/class="structprune-plot"/g)?.length, 2, 'sparsity bars and ADMM trace');
+  assert.match(page, /ADMM trace/);
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).perModule, rep.perModule);
   const ev = cli(['eval', '--model', out, '--dataset', 'tinystories-val', '--max-windows', '2', '--json']);
   assert.equal(ev.code, 0, ev.err);

@@ -10,6 +10,8 @@ import { CORPUS_NAMES, CorpusName } from '../../data/corpora';
 import { savePruned } from '../../io/pruned';
 import { ADMM_DEFAULTS, AdmmAllocation } from '../../prune/admm/problem';
 import { UsageError } from '../../errors';
+import { writeHtmlReport } from '../../plot/html';
+import { AdmmReport } from '../../prune/admm/step';
 
 const ALLOCATIONS: readonly AdmmAllocation[] = ['threshold', 'softmax', 'fermi-dirac', 'uniform'];
 
@@ -17,15 +19,16 @@ export const usage = `structprune prune [--model stories260K|FILE|DIR] --method 
     [--calib-samples 64] [--calib-seqlen 256] [--calib-dataset tinystories-train|c4|…] [--seed 0]
     [--weighting relative|absolute|residual] [--damp 0.01] [--sequential]
     [--allocation ${ALLOCATIONS.join('|')}] [--temperature 1] [--iterations 30] [--rho0 0.2] [--kappa 1.3]
-    [--checkpoint DIR] [--trace FILE.jsonl] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N] [--json]
+    [--checkpoint DIR] [--trace FILE.jsonl] [--report FILE.html] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N] [--json]
   Prune (METHOD.md §4–§6), compensate, slice; optionally save to DIR (model.safetensors, config.json,
-  report.json) and evaluate perplexity. --json prints the report as one JSON line.`;
+  report.json), write a standalone HTML report (per-module sparsity, ADMM trace) and evaluate perplexity.
+  --json prints the report as one JSON line.`;
 
 export const PRUNE_OPTIONS = {
   model: { type: 'string' }, method: { type: 'string' }, sparsity: { type: 'string' }, 'calib-samples': { type: 'string' }, 'calib-seqlen': { type: 'string' },
   'calib-dataset': { type: 'string' }, seed: { type: 'string' }, weighting: { type: 'string' }, damp: { type: 'string' }, sequential: { type: 'boolean', default: false },
   allocation: { type: 'string' }, temperature: { type: 'string' }, iterations: { type: 'string' }, rho0: { type: 'string' }, kappa: { type: 'string' },
-  checkpoint: { type: 'string' }, trace: { type: 'string' }, out: { type: 'string' }, eval: { type: 'string' }, 'max-windows': { type: 'string' }, tokenizer: { type: 'string' },
+  checkpoint: { type: 'string' }, trace: { type: 'string' }, report: { type: 'string' }, out: { type: 'string' }, eval: { type: 'string' }, 'max-windows': { type: 'string' }, tokenizer: { type: 'string' },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -46,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
   const bar = progress(!values.json);
   const trace = values.trace ? String(values.trace) : null;
   if (trace) fs.writeFileSync(trace, '');
+  const reports: AdmmReport[] = [];
   const result = await prune(loaded.model, {
     method, sparsity, windows: calib.windows,
     weighting: choice(values, 'weighting', ['relative', 'absolute', 'residual'] as const, 'relative'),
@@ -62,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     runId: { model: loaded.model.source.sha256 ?? loaded.model.source.name, corpus: calib.corpus, seed: calib.seed },
     onProgress: (stage, d, t) => bar.update(stage, d, t),
     onReport: (r) => {
+      reports.push(r);
       if (trace) fs.appendFileSync(trace, JSON.stringify(r) + '\n');
       if (!values.json && process.stderr.isTTY) {
         bar.done();
@@ -81,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const report = { ...result.report, model: loaded.model.source.name, seed: calib.seed, calibration: { ...result.report.calibration, corpus: calib.corpus }, perplexity, evalSeconds, out: values.out ?? null };
   if (values.out) savePruned(String(values.out), { ...loaded, model: result.model }, report);
+  if (values.report) writeHtmlReport(String(values.report), { report, trace: reports });
   emit(!!values.json, report, () =>
     [
       `${method} at sparsity ${sparsity}: removed ${(report.sparsity * 100).toFixed(1)} % of unit cost, ${(report.paramSparsity * 100).toFixed(1)} % of prunable parameters; ${report.params.dense} → ${report.params.pruned} parameters in ${report.seconds.total.toFixed(1)} s`,
