@@ -183,21 +183,23 @@ def dom_check(html_path, expected_plots, chromium):
 
 
 def stored_copy(nb):
-    """The executed notebook without the plotly bundle output (kept: text, tables, plot specs)."""
+    """The executed notebook as the repository keeps it: without the plotly bundle output, and plots as their
+    plotly JSON + text only (their text/html repeats the spec and cannot draw without the bundle anyway)."""
     out = copy.deepcopy(nb)
     for c in out.cells:
         if c.cell_type != 'code':
             continue
-        keep = []
         for o in c.get('outputs', []):
-            html = o.get('data', {}).get('text/html', '') if o.get('output_type') == 'display_data' else ''
+            if o.get('output_type') != 'display_data':
+                continue
+            data = o.get('data', {})
+            html = data.get('text/html', '')
             if isinstance(html, list):
                 html = ''.join(html)
             if len(html) > 1_000_000 and 'window.Plotly' in html:
-                o = copy.deepcopy(o)
                 o['data'] = {'text/plain': '[plotly.js bundle: not stored, run the notebook to load it]'}
-            keep.append(o)
-        c['outputs'] = keep
+            elif PLOTLY_MIME in data:
+                data.pop('text/html', None)
     return out
 
 

@@ -61,3 +61,15 @@ export { globalMask, taylorImportance, TaylorImportance, GlobalOptions } from '.
 export { familyMembers, familyModel, FamilyMember, FamilyName, FAMILY_NAMES } from './experiments/family';
 export { memoryExperiment, runMemoryPoint, powerLawFit, MemoryExperimentOptions, MemoryExperimentResult, MemoryPoint, PowerFit } from './experiments/memory';
 export { predictPeak, memoryTable, configParams, REAL_CONFIGS, MemoryPrediction, MemoryTableRow, CalibrationSize } from './experiments/memoryModel';
+
+// Plots: pure functions returning plotly specs, and the two adapters (notebook display, standalone HTML)
+export { PlotSpec, PlotOptions, expectedMarks } from './plot/spec';
+export { admmTracePlot } from './plot/admmTrace';
+export { moduleSparsityPlot } from './plot/sparsityBars';
+export { maskPlot, sortedMask } from './plot/maskView';
+export { allocationCurves, allocationTemperaturePlot } from './plot/allocationPlot';
+export { moduleEnergyPlot } from './plot/energyPlot';
+export { perplexityPlot } from './plot/perplexityPlot';
+export { memoryScalingPlot } from './plot/memoryPlot';
+export { show, initPlotly } from './plot/notebook';
+export { writeHtmlReport, writeHtmlPage } from './plot/html';

@@ -66,7 +66,7 @@ export function allocationCurves(input: AllocationInput, options: AllocationCurv
  * Module sparsity vs temperature, one panel per rule side by side (shared colours per module, legend
  * once), log-scale T, the uniform sparsity dashed.
  * @param c from `allocationCurves`.
- * @param options title (default 'Allocation vs temperature'), height (default 420).
+ * @param options title (default 'Allocation vs temperature'), height (default 480).
  */
 export function allocationTemperaturePlot(c: AllocationCurves, options: PlotOptions = {}): PlotSpec {
   if (c.curves.length === 0) throw new RangeError('allocationTemperaturePlot: no curves; give at least one kind to allocationCurves');
@@ -93,5 +93,5 @@ export function allocationTemperaturePlot(c: AllocationCurves, options: PlotOpti
     const dom = axes[axisKey('x', k)].domain as number[];
     annotations.push({ xref: 'paper', yref: 'paper', x: (dom[0] + dom[1]) / 2, y: 1, xanchor: 'center', yanchor: 'bottom', showarrow: false, text: curve.kind === 'fermi-dirac' ? 'Fermi–Dirac' : curve.kind });
   });
-  return { data, layout: { ...baseLayout(options.title ?? 'Allocation vs temperature', options.height ?? 420), ...axes, annotations, legend: { orientation: 'v', x: 1.02, y: 1 }, margin: { l: 70, r: 170, t: 60, b: 50 } } };
+  return { data, layout: { ...baseLayout(options.title ?? 'Allocation vs temperature', options.height ?? 480), ...axes, annotations, legend: { orientation: 'v', x: 1.02, y: 1 }, margin: { l: 70, r: 170, t: 60, b: 50 } } };
 }
