@@ -3,15 +3,8 @@ import assert from 'node:assert/strict';
 import { matmul, maxAbs, randomGram, randomNormal, transpose } from '../../src/linalg/matrix';
 import { tridiagonalize } from '../../src/linalg/tridiagonal';
 import { tridiagonalEigen } from '../../src/linalg/tridiagonal-dc';
+import { tridiagonalMatrix } from './tridiagonalMatrix';
 
-function tridiagonalMatrix(d: ArrayLike<number>, e: ArrayLike<number>, n: number): Float64Array {
-  const T = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    T[i * n + i] = d[i];
-    if (i + 1 < n) T[i * n + i + 1] = T[(i + 1) * n + i] = e[i];
-  }
-  return T;
-}
 
 /** Residual ‖T eᵣ − λ_r eᵣ‖ (rows of E) and orthogonality ‖E Eᵀ − I‖. */
 function checkTridiagonalEigen(d: Float64Array, e: Float64Array, n: number, what: string): Float64Array {

@@ -3,15 +3,8 @@ import assert from 'node:assert/strict';
 import { matmul, maxAbs, randomNormal, transpose } from '../../src/linalg/matrix';
 import { accumulateReflectorsTransposed, applyReflectorsToRows } from '../../src/linalg/reflectors';
 import { tridiagonalize } from '../../src/linalg/tridiagonal';
+import { tridiagonalMatrix } from './tridiagonalMatrix';
 
-function tridiagonalMatrix(d: ArrayLike<number>, e: ArrayLike<number>, n: number): Float64Array {
-  const T = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    T[i * n + i] = d[i];
-    if (i + 1 < n) T[i * n + i + 1] = T[(i + 1) * n + i] = e[i];
-  }
-  return T;
-}
 
 test('tridiagonalize: A = Zᵀ T Z with Z = Hqᵀ orthogonal; applyReflectorsToRows(I) = Z', () => {
   for (const n of [1, 2, 3, 4, 9, 40, 101]) {
