@@ -38,11 +38,6 @@ export function uploadBlock(w: HostWeights, l: number): BlockTensors {
   return out;
 }
 
-/** Keys outside the blocks (embeddings, final norm, head). */
-export function globalKeys(w: HostWeights): string[] {
-  return Object.keys(w).filter((k) => !k.startsWith('layers.'));
-}
-
 /** A model resident on the device. */
 export interface DeviceModel {
   config: ModelConfig;

@@ -33,9 +33,3 @@ export function countParams(w: HostWeights): number {
   for (const k of Object.keys(w)) n += w[k].data.length;
   return n;
 }
-
-/** Every key of block `l`. */
-export function blockKeys(w: HostWeights, l: number): string[] {
-  const p = `layers.${l}.`;
-  return Object.keys(w).filter((k) => k.startsWith(p));
-}
