@@ -26,20 +26,21 @@ export { createRng, Rng } from './util/rng';
 
 // Evaluation
 export { perplexity, PerplexityResult } from './eval/perplexity';
-export { evaluate, corpusIds } from './eval/evaluate';
+export { evaluate } from './eval/evaluate';
+export { corpusIds } from './data/corpusIds';
 
 // Pruning
 export { COUPLING, moduleSpecs, ModuleSpec, prunableParams, totalUnitCost } from './prune/coupling';
 export { collectStats, CalibrationStats, ModuleGram } from './prune/stats';
-export { buildProblems, unitEnergies, ModuleProblem } from './prune/problem';
+export { buildProblems, unitEnergies, ModuleProblem } from './prune/moduleProblems';
 export { compensate } from './prune/compensate';
 export { sliceModel, zeroUnits, RemovedMask } from './prune/slice';
 export { localMask, globalThresholdMask } from './prune/baselines';
 export { finalizePruning } from './prune/finalize';
-export { calibrationWindows, CalibrationSpec } from './prune/calibration';
+export { calibrationWindows, CalibrationSpec } from './data/calibrationWindows';
 export { prune, PruneOptions, PruneReport, PruneResult, PRUNE_METHODS, PruneMethod } from './prune/prune';
-export { moduleEnergies } from './prune/energy';
-export { energies, EnergyTable } from './prune/energies';
+export { moduleEnergies } from './prune/moduleEnergies';
+export { energies, EnergyTable } from './prune/energyTable';
 export { allocate, Allocation, AllocationKind } from './prune/allocation';
 export { thresholdProjection, topKProjection } from './prune/projection';
 
@@ -49,17 +50,18 @@ export { init as admmInit, step as admmStep, pStep, projectZ, AdmmState, AdmmRep
 export { iterate, runAdmm, inspectMask, MaskView } from './prune/admm/run';
 
 // Saving
-export { savePruned, loadPruned } from './io/pruned';
+export { savePruned, loadPruned } from './model/pruned';
 export { readSafetensors, writeSafetensors, openSafetensors } from './io/safetensors';
 
 // Experiments
 export { sweep, SweepRow, SweepMethod } from './experiments/sweep';
 
 // Memory: the meter, the `global` reference method, the scaling experiment and the analytic model
-export { measureMemory, measureMemorySync, startMemoryMeter, MemoryMeter, MemoryUsage, wasmHeapBytes, maxRssBytes } from './util/memory';
+export { measureMemory, measureMemorySync, startMemoryMeter, MemoryMeter, MemoryUsage, wasmHeapBytes, maxRssBytes } from './util/memoryMeter';
 export { globalMask, taylorImportance, TaylorImportance, GlobalOptions } from './prune/global';
 export { familyMembers, familyModel, FamilyMember, FamilyName, FAMILY_NAMES } from './experiments/family';
-export { memoryExperiment, runMemoryPoint, powerLawFit, MemoryExperimentOptions, MemoryExperimentResult, MemoryPoint, PowerFit } from './experiments/memory';
+export { memoryExperiment, runMemoryPoint, MemoryExperimentOptions, MemoryExperimentResult, MemoryPoint } from './experiments/memoryScaling';
+export { powerLawFit, PowerFit, logspace } from './util/numeric';
 export { predictPeak, memoryTable, configParams, REAL_CONFIGS, MemoryPrediction, MemoryTableRow, CalibrationSize } from './experiments/memoryModel';
 
 // Plots: pure functions returning plotly specs, and the two adapters (notebook display, standalone HTML)

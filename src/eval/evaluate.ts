@@ -2,12 +2,8 @@
 import { LoadedModel, TextCodec } from '../model/codec';
 import { corpusText, CorpusName } from '../data/corpora';
 import { DataDirOptions } from '../data/datadir';
+import { corpusIds } from '../data/corpusIds';
 import { perplexity, PerplexityOptions, PerplexityResult } from './perplexity';
-
-/** ids = [BOS] + encode(text) of a corpus. */
-export async function corpusIds(codec: TextCodec, name: CorpusName, opts: DataDirOptions = {}): Promise<number[]> {
-  return codec.encode(await corpusText(name, opts), { bos: true });
-}
 
 export interface EvaluateOptions extends PerplexityOptions, DataDirOptions {}
 

@@ -3,6 +3,7 @@
 // positions 1..L−1 given its prefix (position 0 is never predicted); ppl = exp(mean NLL over all predicted
 // positions). NLL sums are accumulated in float64 on the host.
 import { tf, initBackend } from '../backend';
+import { readSync } from '../util/read';
 import { Model } from '../model/model';
 import { DeviceModel, toDevice } from '../model/device';
 import { forward } from '../model/forward';
@@ -30,7 +31,7 @@ export interface PerplexityResult {
 /** NLL (nats) of ids[1..] given the prefix, for one window: returns the per-position values. */
 export function windowNll(dm: DeviceModel, ids: readonly number[]): Float32Array {
   const V = dm.config.vocabSize;
-  const nll = tf.tidy(() => {
+  return readSync(() => {
     const { logits } = forward(dm.config, dm.weights, ids);
     const T = ids.length;
     const z = tf.slice(logits, [0, 0], [T - 1, V]); // position t predicts ids[t + 1]
@@ -39,9 +40,6 @@ export function windowNll(dm: DeviceModel, ids: readonly number[]): Float32Array
     const picked = tf.gather(tf.reshape(z, [-1]), tf.tensor1d(flat, 'int32'));
     return tf.sub(tf.logSumExp(z, 1), picked);
   });
-  const out = nll.dataSync() as Float32Array;
-  nll.dispose();
-  return out;
 }
 
 /** Perplexity of a model on a token stream (ids already start with BOS). */

@@ -3,8 +3,8 @@
 import { LoadedModel } from '../model/codec';
 import { prune, PruneMethod } from '../prune/prune';
 import { AdmmAllocation } from '../prune/admm/problem';
-import { calibrationWindows, CalibrationSpec } from '../prune/calibration';
-import { corpusIds } from '../eval/evaluate';
+import { calibrationWindows, CalibrationSpec } from '../data/calibrationWindows';
+import { corpusIds } from '../data/corpusIds';
 import { perplexity } from '../eval/perplexity';
 import { CorpusName } from '../data/corpora';
 import { DataDirOptions } from '../data/datadir';

@@ -7,7 +7,7 @@ import { loadLlama2c } from './llama2c';
 import { LoadedModel, TokenizerSource, codecFromSource } from './codec';
 import { loadHfModel, HF_FILES } from './hf';
 import { HF_TOKENIZER_FILES } from './hfTokenizer';
-import { isPrunedDir, loadPruned } from '../io/pruned';
+import { isPrunedDir, loadPruned } from './pruned';
 import { dataFile, DataDirOptions } from '../data/datadir';
 import { UsageError } from '../errors';
 

@@ -2,6 +2,7 @@
 // "fill the lowest-energy modules first" (T → 0) to uniform (T → ∞), one panel per rule (softmax,
 // Fermi–Dirac), the uniform sparsity B/total as a dashed line. `allocationCurves` computes the host data
 // (pure maths, `allocate` at every T); `allocationTemperaturePlot` draws it.
+import { logspace } from '../util/numeric';
 import { allocate, AllocationInput, AllocationKind } from '../prune/allocation';
 import { PlotOptions, PlotSpec, PlotTrace, axisId, axisKey, baseLayout, gridAxes, moduleLabel, seriesColor } from './spec';
 
@@ -34,12 +35,6 @@ export interface AllocationCurves {
     /** Achieved sparsity (removed cost / total) per temperature. */
     achieved: number[];
   }[];
-}
-
-/** `n` log-spaced values from 10^a to 10^b inclusive. */
-export function logspace(a: number, b: number, n: number): number[] {
-  if (!Number.isInteger(n) || n < 2) throw new RangeError(`logspace: n = ${n} must be an integer ≥ 2`);
-  return Array.from({ length: n }, (_, i) => 10 ** (a + ((b - a) * i) / (n - 1)));
 }
 
 /** Run `allocate` for every rule and temperature. Errors as `allocate` (budget above sMax·total, …). */

@@ -1,7 +1,7 @@
 // Module energies (METHOD.md §5): the standardised mean-field energy E_m of every module as bars
 // (attention and FFN in two colours); optionally the sparsity an allocation gives each module as markers
 // on a second axis, so the "low energy ⇒ pruned more" relation is visible at a glance.
-import { ModuleEnergies } from '../prune/energy';
+import { ModuleEnergies } from '../prune/moduleEnergies';
 import { PlotOptions, PlotSpec, PlotTrace, baseLayout, moduleLabel, seriesColor } from './spec';
 
 /** Options of `moduleEnergyPlot`. */

@@ -2,7 +2,7 @@
 // with their least-squares power-law fit y = a·N^b as a line (the exponent in the legend), and analytic
 // model curves (e.g. OPT/LLaMA sizes) as lines without markers. The fit is the experiment's own
 // `powerLawFit` (log–log least squares), so the plot's exponent is the one `structprune memory` reports.
-import { powerLawFit } from '../experiments/memory';
+import { powerLawFit } from '../util/numeric';
 import { PlotOptions, PlotSpec, PlotTrace, baseLayout, seriesColor } from './spec';
 
 /** One series of `memoryScalingPlot`. */

@@ -1,5 +1,5 @@
 // Mask selection of the baselines `local` and `global-threshold` (METHOD.md §6), from dense unit energies.
-import { ModuleProblem, unitEnergies } from './problem';
+import { ModuleProblem, unitEnergies } from './moduleProblems';
 import { allocate } from './allocation';
 import { topKProjection, thresholdProjection, Projection } from './projection';
 import { RemovedMask } from './slice';

@@ -5,7 +5,8 @@
 import { Model } from '../model/model';
 import { HostWeights } from '../model/hostTensor';
 import { ModuleSpec, moduleSpecs } from './coupling';
-import { ModuleGram, CalibrationStats, embedWindows, runBlock, toGram, GramAccumulator } from './stats';
+import { ModuleGram, CalibrationStats, runBlockGrams, toGram } from './stats';
+import { embedWindows, runBlock } from '../model/blockRunner';
 import { RemovedMask, sliceModel } from './slice';
 import { compensate } from './compensate';
 
@@ -84,11 +85,11 @@ export function finalizePruning(model: Model, stats: CalibrationStats, mask: Rem
   for (let l = 0; l < model.config.nLayers; l++) {
     for (const kind of ['attn', 'ffn'] as const) {
       const spec = specs.find((s) => s.layer === l && s.kind === kind)!;
-      const r = runBlock(work, l, x, seqlen, { grams: true });
-      const acc = (kind === 'attn' ? r.attn : r.ffn) as GramAccumulator;
+      const r = runBlockGrams(work, l, x, seqlen);
+      const acc = kind === 'attn' ? r.attn : r.ffn;
       compensateInto(w, spec, toGram(spec.id, l, kind, acc), mask[spec.id], opts);
     }
-    x = runBlock(work, l, x, seqlen).outputs;
+    x = runBlock(work, l, x, seqlen);
     opts.onProgress?.(l + 1, model.config.nLayers);
   }
   return sliceModel(work, mask);

@@ -4,7 +4,7 @@ import { Model } from '../model/model';
 import { countParams } from '../model/hostTensor';
 import { moduleSpecs, prunableParams, totalUnitCost } from './coupling';
 import { collectStats, CalibrationStats } from './stats';
-import { buildProblems, ModuleWeighting, ModuleProblem } from './problem';
+import { buildProblems, ModuleWeighting, ModuleProblem } from './moduleProblems';
 import { localMask, globalThresholdMask } from './baselines';
 import { finalizePruning } from './finalize';
 import { RemovedMask, maskCost } from './slice';
@@ -14,7 +14,7 @@ import { admmCheckpoint, fingerprint } from './admm/checkpoint';
 import { runAdmm } from './admm/run';
 import { UsageError } from '../errors';
 import { globalMask } from './global';
-import { startMemoryMeter, MemoryMeter, MemoryUsage } from '../util/memory';
+import { startMemoryMeter, MemoryMeter, MemoryUsage } from '../util/memoryMeter';
 
 export const PRUNE_METHODS = ['local', 'global-threshold', 'global', 'structprune'] as const;
 export type PruneMethod = (typeof PRUNE_METHODS)[number];

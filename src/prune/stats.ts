@@ -5,10 +5,9 @@
 import { tf } from '../backend';
 import { Model } from '../model/model';
 import { layerShape } from '../model/config';
-import { block } from '../model/blocks';
-import { uploadBlock, uploadWeights, disposeWeights } from '../model/device';
-import { embed, sequenceContext } from '../model/forward';
+import { embedWindows, runBlock } from '../model/blockRunner';
 import { ModuleKind } from './coupling';
+import { readSync } from '../util/read';
 
 /** Gram matrix of one module's hidden activations. */
 export interface ModuleGram {
@@ -34,22 +33,6 @@ export interface CalibrationStats {
   streamEnergy: number[];
 }
 
-/** Embedding outputs [T, d] of every window, on the host (global weights are uploaded only for this). */
-export function embedWindows(model: Model, windows: readonly number[][]): Float32Array[] {
-  const keys = ['embed', 'pos_embed', 'proj_in'].filter((k) => model.weights[k]);
-  const dw = uploadWeights(model.weights, keys);
-  try {
-    return windows.map((ids) => {
-      const x = tf.tidy(() => embed(model.config, dw, ids));
-      const data = x.dataSync() as Float32Array;
-      x.dispose();
-      return data;
-    });
-  } finally {
-    disposeWeights(dw);
-  }
-}
-
 /** Accumulates H += aᵀa and sum += Σ_t a_t for one module. */
 export class GramAccumulator {
   readonly H: Float64Array;
@@ -60,50 +43,26 @@ export class GramAccumulator {
     this.sum = new Float64Array(n);
   }
   add(a: tf.Tensor2D): void {
-    const [g, s] = tf.tidy(() => [tf.matMul(tf.transpose(a), a), tf.sum(a, 0)]); // explicit transpose: wasm fast path
-    const gv = g.dataSync();
-    const sv = s.dataSync();
-    g.dispose();
-    s.dispose();
+    const gv = readSync(() => tf.matMul(tf.transpose(a), a)); // explicit transpose: wasm fast path
+    const sv = readSync(() => tf.sum(a, 0));
     for (let i = 0; i < gv.length; i++) this.H[i] += gv[i];
     for (let i = 0; i < sv.length; i++) this.sum[i] += sv[i];
     this.tokens += a.shape[0];
   }
 }
 
-/**
- * Run block `l` of `model` on host inputs (each [T, d]); return the outputs and, with `grams`, the
- * module Gram matrices of this block. Only this block's weights are on the device during the call.
- */
-export function runBlock(model: Model, l: number, inputs: readonly Float32Array[], seqlen: number, opts: { grams?: boolean } = {}): { outputs: Float32Array[]; attn?: GramAccumulator; ffn?: GramAccumulator } {
-  const cfg = model.config;
-  const shape = layerShape(cfg, l);
-  const d = cfg.dModel;
-  const nAttn = shape.heads.length * cfg.dHead;
-  const nFfn = shape.ffn.length;
-  const attn = opts.grams ? new GramAccumulator(nAttn) : undefined;
-  const ffn = opts.grams ? new GramAccumulator(nFfn) : undefined;
-  const w = uploadBlock(model.weights, l);
-  const ctx = sequenceContext(cfg, seqlen);
-  try {
-    const outputs = inputs.map((xin) => {
-      const out = tf.tidy(() => {
-        const x = tf.tensor2d(xin, [seqlen, d]);
-        const r = block(x, w, { cfg, shape, mask: ctx.mask, rope: ctx.rope, capture: !!opts.grams });
-        if (attn && r.capture.attnHidden) attn.add(r.capture.attnHidden);
-        if (ffn && r.capture.ffnHidden) ffn.add(r.capture.ffnHidden);
-        return r.out;
-      });
-      const data = out.dataSync() as Float32Array;
-      out.dispose();
-      return data;
-    });
-    return { outputs, attn, ffn };
-  } finally {
-    disposeWeights(w);
-    ctx.mask.dispose();
-    if (ctx.rope) Object.values(ctx.rope).forEach((t) => t.dispose());
-  }
+/** Run block `l` on host inputs, accumulating both modules' Gram matrices; returns outputs and accumulators. */
+export function runBlockGrams(model: Model, l: number, inputs: readonly Float32Array[], seqlen: number): { outputs: Float32Array[]; attn: GramAccumulator; ffn: GramAccumulator } {
+  const shape = layerShape(model.config, l);
+  const attn = new GramAccumulator(shape.heads.length * model.config.dHead);
+  const ffn = new GramAccumulator(shape.ffn.length);
+  const outputs = runBlock(model, l, inputs, seqlen, {
+    onCapture: (c) => {
+      if (c.attnHidden) attn.add(c.attnHidden);
+      if (c.ffnHidden) ffn.add(c.ffnHidden);
+    },
+  });
+  return { outputs, attn, ffn };
 }
 
 export function toGram(id: string, layer: number, kind: ModuleKind, acc: GramAccumulator): ModuleGram {
@@ -129,9 +88,9 @@ export function collectStats(model: Model, windows: readonly number[][], opts: S
     let e = 0;
     for (const xw of x) for (let i = 0; i < xw.length; i++) e += xw[i] * xw[i];
     streamEnergy.push(e);
-    const r = runBlock(model, l, x, seqlen, { grams: true });
-    grams.push(toGram(`layers.${l}.attn`, l, 'attn', r.attn!));
-    grams.push(toGram(`layers.${l}.ffn`, l, 'ffn', r.ffn!));
+    const r = runBlockGrams(model, l, x, seqlen);
+    grams.push(toGram(`layers.${l}.attn`, l, 'attn', r.attn));
+    grams.push(toGram(`layers.${l}.ffn`, l, 'ffn', r.ffn));
     x = r.outputs;
     opts.onProgress?.(l + 1, cfg.nLayers);
   }

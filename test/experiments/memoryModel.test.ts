@@ -8,7 +8,7 @@ import { fixtureModel } from '../../src/model/fixture';
 import { countParams } from '../../src/model/hostTensor';
 import { prune } from '../../src/prune/prune';
 import { predictPeak, configParams, memoryTable, REAL_CONFIGS } from '../../src/experiments/memoryModel';
-import { randomWindows } from '../../src/experiments/memory';
+import { randomWindows } from '../../src/experiments/memoryScaling';
 
 test('configParams equals countParams of built models (tied/untied, GQA, OPT-350M style)', () => {
   const cases = [

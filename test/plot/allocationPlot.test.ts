@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allocationCurves, allocationTemperaturePlot, logspace } from '../../src/plot/allocationPlot';
+import { allocationCurves, allocationTemperaturePlot } from '../../src/plot/allocationPlot';
+import { logspace } from '../../src/util/numeric';
 import { matchSnapshot } from './snapshot';
 
 const input = {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { moduleEnergyPlot } from '../../src/plot/energyPlot';
-import { moduleEnergies } from '../../src/prune/energy';
+import { moduleEnergies } from '../../src/prune/moduleEnergies';
 import { matchSnapshot } from './snapshot';
 
 const ids = ['layers.0.attn', 'layers.0.ffn', 'layers.1.attn', 'layers.1.ffn'];

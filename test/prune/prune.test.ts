@@ -5,9 +5,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stories260K, noLeaks, maxAbsDiff, logitsOf, tmpDir } from '../helpers';
 import { prune, PruneOptions } from '../../src/prune/prune';
-import { calibrationWindows } from '../../src/prune/calibration';
+import { calibrationWindows } from '../../src/data/calibrationWindows';
 import { moduleSpecs } from '../../src/prune/coupling';
-import { savePruned, loadPruned } from '../../src/io/pruned';
+import { savePruned, loadPruned } from '../../src/model/pruned';
 import { loadModel } from '../../src/model/load';
 
 const IDS = [1, 403, 407, 261, 378, 432, 383, 286];

@@ -1,5 +1,5 @@
 // Small synthetic pruning problems (no model): random activations → H, random W⁰.
-import { ModuleProblem } from '../../src/prune/problem';
+import { ModuleProblem } from '../../src/prune/moduleProblems';
 import { createRng } from '../../src/util/rng';
 
 export function syntheticProblem(id: string, units: number, width: number, d: number, unitCost: number, seed: number, T = 64): ModuleProblem {

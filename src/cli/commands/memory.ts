@@ -1,7 +1,7 @@
 import { parse, num, str, choice } from '../args';
 import { emit, table } from '../output';
 import { progress } from '../progress';
-import { memoryExperiment, MEMORY_METHODS, MemoryExperimentResult } from '../../experiments/memory';
+import { memoryExperiment, MEMORY_METHODS, MemoryExperimentResult } from '../../experiments/memoryScaling';
 import { FAMILY_NAMES, familyMembers } from '../../experiments/family';
 import { memoryTable, MemoryTableRow } from '../../experiments/memoryModel';
 import { MemoryMethod } from '../../experiments/memoryModel';

@@ -7,9 +7,10 @@
 // so that w_m f_m(P) = tr((W̃ − W̃⁰)ᵀ H̃ (W̃ − W̃⁰)). Everything here is host data; the device sees one
 // module's Q, G and iterates at a time (step.ts).
 import { tf } from '../../backend';
+import { readSync } from '../../util/read';
 import { eigh } from '../../linalg/eigh';
-import { ModuleProblem, unitEnergies } from '../problem';
-import { moduleEnergies } from '../energy';
+import { ModuleProblem, unitEnergies } from '../moduleProblems';
+import { moduleEnergies } from '../moduleEnergies';
 import { allocate, AllocationKind } from '../allocation';
 import { ModuleSpec } from '../coupling';
 
@@ -93,13 +94,11 @@ export function buildAdmmModule(p: ModuleProblem): AdmmModule {
   const Q32 = Float32Array.from(Q);
   let G: Float32Array = new Float32Array(0);
   if (n > 0) {
-    const g = tf.tidy(() => {
+    G = readSync(() => {
       const q = tf.tensor2d(Q32, [n, n]);
       const y = tf.mul(tf.matMul(tf.transpose(q), tf.tensor2d(W0s, [n, d])), tf.tensor2d(eig, [n, 1]));
       return tf.mul(tf.matMul(q, y), 2); // 2 Q Λ Qᵀ W̃⁰
     });
-    G = g.dataSync() as Float32Array;
-    g.dispose();
   }
   return { id: p.spec.id, spec: p.spec, n, d, sqrtD, eig, Q: Q32, W0: W0s, G, energies: unitEnergies(p) };
 }

@@ -2,6 +2,7 @@
 // new state and never mutates its argument. Only one module's tensors are on the device at a time.
 import { inspect } from 'util';
 import { tf } from '../../backend';
+import { readSync } from '../../util/read';
 import { AdmmProblem, AdmmModule } from './problem';
 import { thresholdProjection, topKProjection } from '../projection';
 
@@ -104,14 +105,12 @@ export function feasibleObjective(problem: AdmmProblem, Z: readonly Float32Array
   let total = 0;
   problem.modules.forEach((m, i) => {
     if (m.n === 0) return;
-    const t = tf.tidy(() => {
+    total += readSync(() => {
       const q = tf.tensor2d(m.Q, [m.n, m.n]);
       const e = tf.sub(tf.tensor2d(Z[i], [m.n, m.d]), tf.tensor2d(m.W0, [m.n, m.d]));
       const y = tf.matMul(tf.transpose(q), e);
       return tf.sum(tf.mul(tf.sum(tf.square(y), 1), tf.tensor1d(m.eig)));
-    });
-    total += t.dataSync()[0];
-    t.dispose();
+    })[0];
   });
   return total;
 }
@@ -119,15 +118,12 @@ export function feasibleObjective(problem: AdmmProblem, Z: readonly Float32Array
 /** P-step for one module: P̃ = (2 H̃ + ρ I)⁻¹ (2 H̃ W̃⁰ + ρ (Z̃ − Ũ)) = Q diag(1/(2λ+ρ)) Qᵀ (G + ρ (Z̃ − Ũ)). */
 export function pStep(m: AdmmModule, Z: Float32Array, U: Float32Array, rho: number): Float32Array {
   if (m.n === 0) return new Float32Array(0);
-  const out = tf.tidy(() => {
+  return readSync(() => {
     const q = tf.tensor2d(m.Q, [m.n, m.n]); // [n, n]
     const r = tf.add(tf.tensor2d(m.G, [m.n, m.d]), tf.mul(tf.sub(tf.tensor2d(Z, [m.n, m.d]), tf.tensor2d(U, [m.n, m.d])), rho)); // [n, d]
     const inv = tf.div(1, tf.add(tf.mul(tf.tensor2d(m.eig, [m.n, 1]), 2), rho)); // [n, 1]
     return tf.matMul(q, tf.mul(tf.matMul(tf.transpose(q), r), inv)); // explicit transpose: wasm fast path
   });
-  const W = out.dataSync() as Float32Array;
-  out.dispose();
-  return W;
 }
 
 function sumSq(a: Float32Array, b: Float32Array): number {

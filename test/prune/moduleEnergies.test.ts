@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { moduleEnergies } from '../../src/prune/energy';
+import { moduleEnergies } from '../../src/prune/moduleEnergies';
 import { createRng } from '../../src/util/rng';
 
 /** Seeded uniform [0, 1) from the project's RNG. */

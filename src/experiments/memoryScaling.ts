@@ -11,6 +11,7 @@
 //
 // This file is also the child's entry point: `node --import tsx memory.ts --point '<json>'` runs one point
 // and prints one JSON line.
+import { powerLawFit, PowerFit } from '../util/numeric';
 import { spawn } from 'child_process';
 import { pathToFileURL } from 'url';
 import { initBackend } from '../backend';
@@ -67,13 +68,6 @@ export interface MemoryPoint extends Omit<MeasuredPoint, 'config'> {
 }
 
 /** Least-squares fit of log(y) = exponent · log(x) + intercept. */
-export interface PowerFit {
-  exponent: number;
-  intercept: number;
-  r2: number;
-  points: number;
-}
-
 /** The calibration every point uses: `samples` windows of `seqlen` seeded random ids in [0, vocab). */
 export function randomWindows(samples: number, seqlen: number, vocab: number, seed: number): number[][] {
   const rng = createRng(seed);
@@ -119,31 +113,6 @@ export function runPointInFreshProcess(spec: MemoryPointSpec, opts: { timeoutMs?
       reject(new Error(`memory point ${spec.member.label} ${spec.method} failed (exit ${code ?? signal}): ${err.trim().slice(-1500) || out.slice(-500)}`));
     });
   });
-}
-
-/** log-log least squares; needs ≥ 2 points with x, y > 0. */
-export function powerLawFit(xs: readonly number[], ys: readonly number[]): PowerFit {
-  if (xs.length !== ys.length || xs.length < 2) throw new RangeError(`powerLawFit needs ≥ 2 (x, y) pairs of equal count, got ${xs.length} and ${ys.length}`);
-  if ([...xs, ...ys].some((v) => !(v > 0))) throw new RangeError('powerLawFit: every x and y must be > 0');
-  const lx = xs.map(Math.log);
-  const ly = ys.map(Math.log);
-  const n = lx.length;
-  const mx = lx.reduce((a, b) => a + b, 0) / n;
-  const my = ly.reduce((a, b) => a + b, 0) / n;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxx += (lx[i] - mx) ** 2;
-    sxy += (lx[i] - mx) * (ly[i] - my);
-    syy += (ly[i] - my) ** 2;
-  }
-  if (sxx === 0) throw new RangeError('powerLawFit: all x are equal');
-  const exponent = sxy / sxx;
-  const intercept = my - exponent * mx;
-  let sse = 0;
-  for (let i = 0; i < n; i++) sse += (ly[i] - (intercept + exponent * lx[i])) ** 2;
-  return { exponent, intercept, r2: syy > 0 ? 1 - sse / syy : 1, points: n };
 }
 
 /** Options of {@link memoryExperiment}; defaults in brackets in each comment. */

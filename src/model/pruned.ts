@@ -4,13 +4,13 @@
 // Every file is written atomically; an existing directory that is not a saved model is never overwritten.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Model } from '../model/model';
-import { ModelConfig, validateConfig } from '../model/config';
-import { checkWeights } from '../model/shapes';
-import { writeSafetensors, readSafetensors } from './safetensors';
-import { writeJsonAtomic, writeFileAtomic } from './atomic';
+import { Model } from './model';
+import { ModelConfig, validateConfig } from './config';
+import { checkWeights } from './shapes';
+import { writeSafetensors, readSafetensors } from '../io/safetensors';
+import { writeJsonAtomic, writeFileAtomic } from '../io/atomic';
 import { ModelFormatError, UsageError } from '../errors';
-import { LoadedModel, TokenizerSource, codecFromSource } from '../model/codec';
+import { LoadedModel, TokenizerSource, codecFromSource } from './codec';
 
 export const PRUNED_FORMAT = 'structprune-pruned';
 export const PRUNED_VERSION = 1;

@@ -1,6 +1,7 @@
 // Per-module pruning problems (METHOD.md §3): the down projection W⁰ = P⁰ᵀ [n, d] (stored layout), the
 // Gram matrix H [n, n], the module weight w_m and the damping δ. Everything here is host data.
 import { tf } from '../backend';
+import { readSync } from '../util/read';
 import { Model } from '../model/model';
 import { ModuleSpec, moduleSpecs } from './coupling';
 import { CalibrationStats } from './stats';
@@ -36,13 +37,10 @@ export interface ProblemOptions {
 /** tr(Wᵀ H W) on the device in float32 (n²·d work; fine for a float32 weight). */
 function quadForm(H: Float64Array, W: Float32Array, n: number, d: number): number {
   if (n === 0) return 0;
-  const t = tf.tidy(() => {
+  return readSync(() => {
     const w = tf.tensor2d(W, [n, d]);
     return tf.sum(tf.mul(w, tf.matMul(tf.tensor2d(Float32Array.from(H), [n, n]), w)));
-  });
-  const v = t.dataSync()[0];
-  t.dispose();
-  return v;
+  })[0];
 }
 
 export function buildProblems(model: Model, stats: CalibrationStats, opts: ProblemOptions = {}): ModuleProblem[] {

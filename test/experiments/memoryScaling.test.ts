@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend';
-import { powerLawFit, memoryExperiment, runMemoryPoint, runPointInFreshProcess, MemoryPointSpec } from '../../src/experiments/memory';
+import { powerLawFit } from '../../src/util/numeric';
+import { memoryExperiment, runMemoryPoint, runPointInFreshProcess, MemoryPointSpec } from '../../src/experiments/memoryScaling';
 import { familyMembers, familyConfig, FamilyMember, OPT_SHAPES, PREMISE_DEPTH_DIVISOR } from '../../src/experiments/family';
 import { configParams } from '../../src/experiments/memoryModel';
 import { run as memoryCli } from '../../src/cli/commands/memory';

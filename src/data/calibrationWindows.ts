@@ -1,10 +1,10 @@
 // Calibration windows for a model (METHOD.md §7): TinyStories train head for stories260K (and models pruned
 // from it), C4 for everything else; a seeded draw of n windows × seqlen tokens.
 import { LoadedModel } from '../model/codec';
-import { CorpusName } from '../data/corpora';
-import { DataDirOptions } from '../data/datadir';
-import { sampleCalibration } from '../data/calibration';
-import { corpusIds } from '../eval/evaluate';
+import { CorpusName } from './corpora';
+import { DataDirOptions } from './datadir';
+import { sampleCalibration } from './calibration';
+import { corpusIds } from './corpusIds';
 
 export interface CalibrationSpec {
   /** Default: `defaultCalibrationCorpus(model)`. */

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, initBackend } from '../../src/backend';
-import { measureMemory, measureMemorySync, startMemoryMeter, wasmHeapBytes } from '../../src/util/memory';
+import { measureMemory, measureMemorySync, startMemoryMeter, wasmHeapBytes } from '../../src/util/memoryMeter';
 
 const F = 4; // bytes per float32
 

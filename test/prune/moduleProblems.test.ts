@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stories260K } from '../helpers';
 import { collectStats } from '../../src/prune/stats';
-import { buildProblems, unitEnergies } from '../../src/prune/problem';
-import { calibrationWindows } from '../../src/prune/calibration';
+import { buildProblems, unitEnergies } from '../../src/prune/moduleProblems';
+import { calibrationWindows } from '../../src/data/calibrationWindows';
 
 test('weights: relative = 1/‖P⁰A‖², absolute = 1, residual = 1/Σ‖x‖² of the block input; e_j follows §3', async () => {
   const loaded = await stories260K();
@@ -42,7 +42,7 @@ test('weights: relative = 1/‖P⁰A‖², absolute = 1, residual = 1/Σ‖x‖�
 });
 
 test('energies(model, stats) feeds allocate(...) directly; the budget holds and T → ∞ is uniform', async () => {
-  const { energies } = await import('../../src/prune/energies');
+  const { energies } = await import('../../src/prune/energyTable');
   const { allocate } = await import('../../src/prune/allocation');
   const loaded = await stories260K();
   const { windows } = await calibrationWindows(loaded, { samples: 4, seqlen: 32, seed: 3 });

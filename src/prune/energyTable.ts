@@ -1,8 +1,8 @@
 // §5 on its own: the mean-field energy table of a model's modules, ready for `allocate(table, {kind, temperature})`.
 import { Model } from '../model/model';
 import { CalibrationStats } from './stats';
-import { buildProblems, unitEnergies, ProblemOptions } from './problem';
-import { moduleEnergies } from './energy';
+import { buildProblems, unitEnergies, ProblemOptions } from './moduleProblems';
+import { moduleEnergies } from './moduleEnergies';
 import { totalUnitCost } from './coupling';
 
 export interface EnergyTable {
