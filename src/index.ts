@@ -13,7 +13,8 @@ export { loadTokenizer, encode, decode, Tokenizer } from './model/tokenizer';
 export { toDevice, DeviceModel } from './model/device';
 export { forward, ForwardOptions } from './model/forward';
 export { generate, GenerateOptions } from './model/generate';
-export { loadHfModel, saveHfModel, hfConfigToModelConfig, modelConfigToHfConfig } from './model/hf';
+export { loadHfModel, saveHfModel } from './model/hf';
+export { hfConfigToModelConfig, modelConfigToHfConfig } from './model/hfConfig';
 export { loadHfTokenizer } from './model/hfTokenizer';
 export { fixtureModel, writeFixture } from './model/fixture';
 

@@ -1,4 +1,5 @@
-// The `structprune` command line. Exit codes: 0 ok, 1 failure (one-line error), 2 bad arguments (usage).
+// The `structprune` command line. Exit codes: 0 ok, 1 failure (the library's whole message: what, why, fix),
+// 2 bad arguments (message and usage).
 import { UsageError } from '../errors';
 import * as generate from './commands/generate';
 import * as evalCmd from './commands/eval';
@@ -25,6 +26,14 @@ export function usage(): string {
     'Environment: STRUCTPRUNE_DATA (data directory), STRUCTPRUNE_BACKEND=wasm|cpu|tensorflow.'].join('\n');
 }
 
+/**
+ * Library errors name options as "option `dataDir`" (notebook users pass options objects); on the command
+ * line the same option is a flag: "--data-dir". The whole message is printed: reason and fix included.
+ */
+export function cliWords(message: string): string {
+  return message.replace(/option `(\w+)`/g, (_, name: string) => `--${name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -41,11 +50,11 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`structprune: ${e.message}\n\n${cmd ? cmd.usage : usage()}\n`);
+      process.stderr.write(`structprune: ${cliWords(e.message)}\n\n${cmd ? cmd.usage : usage()}\n`);
       return 2;
     }
     const err = e as Error;
-    process.stderr.write(`structprune: ${err.message.split('\n')[0]}\n`);
+    process.stderr.write(`structprune: ${cliWords(err.message)}\n`);
     if (process.env.STRUCTPRUNE_DEBUG) process.stderr.write(`${err.stack}\n`);
     return 1;
   }

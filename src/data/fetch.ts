@@ -94,8 +94,8 @@ export class DataFetchError extends Error {
     super(
       `data fetch: ${failures.length} file(s) failed, ${results.length} ok, data directory ${dataDir}\n` +
         failures.map((f) => `  - ${f.message}`).join('\n') +
-        `\n  fix: retry, or pass --from <mirror URL or folder laid out like ../shared/datasets>` +
-        ` (fetchData({from})), or point STRUCTPRUNE_DATA at a folder holding verified copies.`,
+        `\n  fix: retry; or fetch from a mirror (option \`from\`: a base URL or a folder laid out like the data directory);` +
+        ` or use a data directory that holds verified copies (option \`dataDir\`, or the STRUCTPRUNE_DATA environment variable).`,
     );
   }
 }

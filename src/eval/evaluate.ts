@@ -1,13 +1,19 @@
-// Perplexity of a model on a named corpus (METHOD.md §7 texts), with the model's own codec.
-import { LoadedModel, TextCodec } from '../model/codec';
-import { corpusText, CorpusName } from '../data/corpora';
+// Perplexity of a model on a named corpus or on the user's own text (METHOD.md §7: ids = [BOS] + encode(text),
+// one stream), with the model's own codec.
+import { LoadedModel } from '../model/codec';
+import { CorpusName } from '../data/corpora';
 import { DataDirOptions } from '../data/datadir';
 import { corpusIds } from '../data/corpusIds';
+import { NamedText, textIds } from '../data/textFile';
 import { perplexity, PerplexityOptions, PerplexityResult } from './perplexity';
 
 export interface EvaluateOptions extends PerplexityOptions, DataDirOptions {}
 
-export async function evaluate(loaded: LoadedModel, dataset: CorpusName, opts: EvaluateOptions = {}): Promise<PerplexityResult & { dataset: CorpusName }> {
-  const ids = await corpusIds(loaded.codec, dataset, opts);
-  return { dataset, ...(await perplexity(loaded.model, ids, opts)) };
+/**
+ * Perplexity on `source`: a corpus name (from the data directory) or `{ name, text }` (e.g. from
+ * `readTextFile(path)`). `dataset` in the result is the corpus name or the text's name.
+ */
+export async function evaluate(loaded: LoadedModel, source: CorpusName | NamedText, opts: EvaluateOptions = {}): Promise<PerplexityResult & { dataset: string }> {
+  const ids = typeof source === 'string' ? await corpusIds(loaded.codec, source, opts) : textIds(loaded.codec, source);
+  return { dataset: typeof source === 'string' ? source : source.name, ...(await perplexity(loaded.model, ids, opts)) };
 }

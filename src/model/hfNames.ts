@@ -265,3 +265,10 @@ export function hfTensorPlan(cfg: ModelConfig, base: string, finalNorm: boolean)
   if (!cfg.tiedEmbeddings) add(g, 'lm_head', 'lm_head', [e, V], `[${cfg.embedDim ? 'embedDim' : 'dModel'} ${e}, vocabSize ${V}]`);
   return out;
 }
+
+/** File names of an HF checkpoint directory. */
+export const HF_FILES = Object.freeze({
+  config: 'config.json',
+  weights: 'model.safetensors',
+  index: 'model.safetensors.index.json',
+});

@@ -1,11 +1,12 @@
-// Resolve `--model` values: the name `stories260K` (verified in the data directory), a llama2.c `.bin`
-// file, a saved model directory (this project's format, io/pruned.ts) or a Hugging Face checkpoint
+// Resolve model names: the name `stories260K` (verified in the data directory), a llama2.c `.bin`
+// file, a saved model directory (this project's format, model/pruned.ts) or a Hugging Face checkpoint
 // directory (model/hf.ts). Returns the model and its text codec.
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadLlama2c } from './llama2c';
 import { LoadedModel, TokenizerSource, codecFromSource } from './codec';
-import { loadHfModel, HF_FILES } from './hf';
+import { loadHfModel } from './hf';
+import { HF_FILES } from './hfNames';
 import { HF_TOKENIZER_FILES } from './hfTokenizer';
 import { isPrunedDir, loadPruned } from './pruned';
 import { dataFile, DataDirOptions } from '../data/datadir';
@@ -25,7 +26,7 @@ function loadBin(file: string, name: string, tokFile: string | undefined, sha256
   if (sha256) model.source.sha256 = sha256;
   const dir = path.dirname(file);
   const tok = tokFile ?? [path.join(dir, 'tokenizer.bin'), path.join(dir, `tok${model.config.vocabSize}.bin`)].find((f) => fs.existsSync(f));
-  if (!tok) throw new UsageError(`no tokenizer next to ${file}: pass --tokenizer FILE (llama2.c tokenizer.bin format)`);
+  if (!tok) throw new UsageError(`no tokenizer next to ${file}: name the llama2.c tokenizer.bin file with option \`tokenizer\``);
   const src: TokenizerSource = { kind: 'llama2c', file: tok };
   return { model, codec: codecFromSource(src, model.config.vocabSize), tokenizerSource: src };
 }
@@ -44,9 +45,9 @@ export async function loadModel(spec: string = DEFAULT_MODEL, opts: LoadModelOpt
     const file = await dataFile('stories260K', opts);
     return loadBin(file, DEFAULT_MODEL, opts.tokenizer ?? (await dataFile('tok512', opts)), STORIES260K_SHA256);
   }
-  if (!fs.existsSync(spec)) throw new UsageError(`--model "${spec}": no such file or directory (use "${DEFAULT_MODEL}", a llama2.c .bin file, or a model directory)`);
+  if (!fs.existsSync(spec)) throw new UsageError(`model "${spec}": no such file or directory (use "${DEFAULT_MODEL}", a llama2.c .bin file, or a model directory)`);
   if (!fs.statSync(spec).isDirectory()) return loadBin(spec, path.basename(spec), opts.tokenizer);
   if (isPrunedDir(spec)) return loadPruned(spec);
   if (fs.existsSync(path.join(spec, HF_FILES.config))) return loadHfDir(spec);
-  throw new UsageError(`--model "${spec}": directory is neither a saved model (config.json with format "structprune-pruned") nor a Hugging Face checkpoint (config.json + model.safetensors)`);
+  throw new UsageError(`model "${spec}": directory is neither a saved model (config.json with format "structprune-pruned") nor a Hugging Face checkpoint (config.json + model.safetensors)`);
 }

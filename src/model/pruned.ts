@@ -1,7 +1,8 @@
 // The project's saved-model directory: model.safetensors (project keys and [in, out] layout, see
 // model/hostTensor.ts), config.json (architecture with per-layer kept units, source model name and sha256,
 // tokenizer), report.json (how it was made), and a copy of the tokenizer so the directory stands alone.
-// Every file is written atomically; an existing directory that is not a saved model is never overwritten.
+// The folder is replaced as a whole; an existing folder that is not a saved model is never overwritten.
+// The format is specified in docs/FORMAT.md.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Model } from './model';
@@ -9,7 +10,9 @@ import { ModelConfig, validateConfig } from './config';
 import { checkWeights } from './shapes';
 import { writeSafetensors, readSafetensors } from '../io/safetensors';
 import { writeJsonAtomic, writeFileAtomic } from '../io/atomic';
-import { ModelFormatError, UsageError } from '../errors';
+import { ModelFormatError } from '../errors';
+import { checkOutputDir } from '../io/outputPath';
+import { writeDirAtomic, acquireOutputLock, OutputLock } from '../io/atomicDir';
 import { LoadedModel, TokenizerSource, codecFromSource } from './codec';
 
 export const PRUNED_FORMAT = 'structprune-pruned';
@@ -34,41 +37,61 @@ export function isPrunedDir(dir: string): boolean {
   }
 }
 
-/**
- * Save a (pruned) model to `dir`. Refuses a non-empty directory that is not a saved model, and refuses to
- * write over the model's own source file/directory.
- */
-export function savePruned(dir: string, loaded: LoadedModel, report: unknown): { files: string[] } {
-  const { model } = loaded;
-  const abs = path.resolve(dir);
-  if (model.source.path && path.resolve(model.source.path) === abs) throw new UsageError(`--out ${dir} is the input model itself: choose another directory`);
-  if (fs.existsSync(abs)) {
-    if (!fs.statSync(abs).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
-    if (fs.readdirSync(abs).length > 0 && !isPrunedDir(abs)) throw new UsageError(`--out ${dir} is a non-empty directory that is not a saved model: refusing to overwrite it`);
-  }
-  fs.mkdirSync(abs, { recursive: true });
-  const files: string[] = [];
-  let tokenizer: SavedConfig['tokenizer'] = null;
+/** Options of {@link savePruned}. */
+export interface SavePrunedOptions {
+  /** What to write as report.json (default: none written). */
+  report?: unknown;
+  /** A lock on `dir` already held by the caller (acquireOutputLock); otherwise one is taken for the save. */
+  lock?: OutputLock;
+}
+
+/** Whether `dir` may receive a saved model; throws OutputPathError otherwise (see io/outputPath.ts). */
+export function checkPrunedOutput(dir: string, loaded: LoadedModel): void {
   const ts = loaded.tokenizerSource;
-  if (ts?.kind === 'llama2c') {
-    writeFileAtomic(path.join(abs, 'tokenizer.bin'), fs.readFileSync(ts.file));
-    tokenizer = { kind: 'llama2c', file: 'tokenizer.bin' };
-    files.push('tokenizer.bin');
-  } else if (ts?.kind === 'hf') {
-    const names = ts.files.map((f) => path.basename(f));
-    ts.files.forEach((f) => writeFileAtomic(path.join(abs, path.basename(f)), fs.readFileSync(f)));
-    tokenizer = { kind: 'hf', files: names };
-    files.push(...names);
+  checkOutputDir(dir, isPrunedDir, { inputs: [loaded.model.source.path, ...(ts?.kind === 'llama2c' ? [ts.file] : ts?.kind === 'hf' ? ts.files : [])] });
+}
+
+/**
+ * Save a (pruned) model to folder `dir` (format: docs/FORMAT.md). The folder is replaced as a whole (written
+ * beside it, then swapped in), so a reader sees the old model or the new one, never a mix. Refuses the
+ * model's own source, a non-empty folder that is not a saved model, and a folder another run is saving to.
+ */
+export function savePruned(loaded: LoadedModel, dir: string, opts: SavePrunedOptions = {}): { files: string[] } {
+  const { model } = loaded;
+  checkPrunedOutput(dir, loaded);
+  const lock = opts.lock ?? acquireOutputLock(dir);
+  try {
+    const files: string[] = [];
+    writeDirAtomic(dir, (tmp) => {
+      let tokenizer: SavedConfig['tokenizer'] = null;
+      const ts = loaded.tokenizerSource;
+      if (ts?.kind === 'llama2c') {
+        writeFileAtomic(path.join(tmp, 'tokenizer.bin'), fs.readFileSync(ts.file));
+        tokenizer = { kind: 'llama2c', file: 'tokenizer.bin' };
+        files.push('tokenizer.bin');
+      } else if (ts?.kind === 'hf') {
+        const names = ts.files.map((f) => path.basename(f));
+        ts.files.forEach((f) => writeFileAtomic(path.join(tmp, path.basename(f)), fs.readFileSync(f)));
+        tokenizer = { kind: 'hf', files: names };
+        files.push(...names);
+      }
+      writeSafetensors(path.join(tmp, 'model.safetensors'), model.weights, { metadata: { format: PRUNED_FORMAT, layout: 'in-out' } });
+      files.push('model.safetensors');
+      const cfg: SavedConfig = {
+        format: PRUNED_FORMAT, version: PRUNED_VERSION, layout: 'in-out', config: model.config,
+        source: { name: model.source.name, sha256: model.source.sha256 }, tokenizer,
+      };
+      if (opts.report !== undefined) {
+        writeJsonAtomic(path.join(tmp, 'report.json'), opts.report);
+        files.push('report.json');
+      }
+      writeJsonAtomic(path.join(tmp, 'config.json'), cfg);
+      files.push('config.json');
+    });
+    return { files };
+  } finally {
+    if (!opts.lock) lock.release();
   }
-  writeSafetensors(path.join(abs, 'model.safetensors'), model.weights, { metadata: { format: PRUNED_FORMAT, layout: 'in-out' } });
-  const cfg: SavedConfig = {
-    format: PRUNED_FORMAT, version: PRUNED_VERSION, layout: 'in-out', config: model.config,
-    source: { name: model.source.name, sha256: model.source.sha256 }, tokenizer,
-  };
-  writeJsonAtomic(path.join(abs, 'report.json'), report);
-  writeJsonAtomic(path.join(abs, 'config.json'), cfg); // last: its presence marks a complete save
-  files.push('model.safetensors', 'report.json', 'config.json');
-  return { files };
 }
 
 /** Load a directory written by savePruned, validating every field and shape. */

@@ -5,7 +5,9 @@
 import * as fs from 'fs';
 import { PruneReport } from '../prune/prune';
 import { AdmmReport } from '../prune/admm/step';
+import * as path from 'path';
 import { writeFileAtomic } from '../io/atomic';
+import { checkOutputFile } from '../io/outputPath';
 import { UsageError } from '../errors';
 import { PlotSpec, expectedMarks } from './spec';
 import { admmTracePlot } from './admmTrace';
@@ -101,9 +103,18 @@ export function htmlPage(title: string, sections: readonly HtmlSection[], bundle
   );
 }
 
-/** Write `htmlPage(title, sections)` to `file` atomically. */
-export function writeHtmlPage(file: string, title: string, sections: readonly HtmlSection[]): void {
-  writeFileAtomic(file, htmlPage(title, sections));
+/** Options of {@link writeHtmlPage} / {@link writeHtmlReport}. */
+export interface WriteHtmlOptions {
+  /** Replace an existing file (default false: an existing file is refused, see io/outputPath.ts). */
+  force?: boolean;
+}
+
+/** Write `htmlPage(title, sections)` to `file` atomically (missing parent folders are created). */
+export function writeHtmlPage(file: string, title: string, sections: readonly HtmlSection[], opts: WriteHtmlOptions = {}): void {
+  checkOutputFile(file, { force: opts.force });
+  const page = htmlPage(title, sections);
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileAtomic(file, page);
 }
 
 /** The fields of a `PruneReport` the page shows, plus the CLI's extras (model name, perplexity per dataset). */
@@ -150,7 +161,7 @@ export function reportSections({ report, trace }: HtmlReportInput): HtmlSection[
  * summary table, per-module sparsity (plot and table) and, for structprune, the ADMM trace. Self-contained
  * (plotly inlined, ≈ 4.8 MB); written atomically. Throws a UsageError if plotly.js-dist-min is missing.
  */
-export function writeHtmlReport(file: string, input: HtmlReportInput): void {
+export function writeHtmlReport(file: string, input: HtmlReportInput, opts: WriteHtmlOptions = {}): void {
   const title = `StructPrune report: ${input.report.method} at sparsity ${input.report.targetSparsity}${input.report.model ? ` (${input.report.model})` : ''}`;
-  writeHtmlPage(file, title, reportSections(input));
+  writeHtmlPage(file, title, reportSections(input), opts);
 }

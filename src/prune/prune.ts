@@ -13,6 +13,7 @@ import { AdmmReport } from './admm/step';
 import { admmCheckpoint, fingerprint } from './admm/checkpoint';
 import { runAdmm } from './admm/run';
 import { UsageError } from '../errors';
+import { PRUNE_DEFAULTS } from './defaults';
 import { globalMask } from './global';
 import { startMemoryMeter, MemoryMeter, MemoryUsage } from '../util/memoryMeter';
 
@@ -92,8 +93,8 @@ export async function prune(model: Model, opts: PruneOptions): Promise<PruneResu
 
 async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter): Promise<PruneResult> {
   const t0 = performance.now();
-  const weighting = opts.weighting ?? 'relative';
-  const damp = opts.damp ?? 0.01;
+  const weighting = opts.weighting ?? PRUNE_DEFAULTS.weighting;
+  const damp = opts.damp ?? PRUNE_DEFAULTS.damp;
   const stats = collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) });
   const tStats = since(t0);
   const problems: ModuleProblem[] = buildProblems(model, stats, { weighting, damp });

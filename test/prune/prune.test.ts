@@ -73,7 +73,7 @@ test('saved → loaded gives identical logits; the input model is not overwritte
   const loaded = await stories260K();
   const r = await prune(loaded.model, { method: 'local', sparsity: 0.2, windows: await windows() });
   const dir = path.join(tmpDir('sp-save-'), 'out');
-  savePruned(dir, { ...loaded, model: r.model }, r.report);
+  savePruned({ ...loaded, model: r.model }, dir, { report: r.report });
   for (const f of ['model.safetensors', 'config.json', 'report.json', 'tokenizer.bin']) assert.ok(fs.existsSync(path.join(dir, f)), f);
   const back = await loadModel(dir);
   assert.equal(back.model.source.format, 'pruned');
@@ -81,18 +81,18 @@ test('saved → loaded gives identical logits; the input model is not overwritte
   assert.equal(maxAbsDiff(logitsOf(back.model, IDS), logitsOf(r.model, IDS)), 0);
   assert.deepEqual(back.codec.encode('Once upon a time'), loaded.codec.encode('Once upon a time'));
   // saving again into the same directory works; into a foreign non-empty directory does not
-  savePruned(dir, { ...loaded, model: r.model }, r.report);
+  savePruned({ ...loaded, model: r.model }, dir, { report: r.report });
   const foreign = tmpDir('sp-foreign-');
   fs.writeFileSync(path.join(foreign, 'notes.txt'), 'mine');
-  assert.throws(() => savePruned(foreign, { ...loaded, model: r.model }, r.report), /refusing to overwrite/);
-  assert.throws(() => savePruned(dir, { ...back, model: { ...back.model } }, r.report), /input model itself/);
+  assert.throws(() => savePruned({ ...loaded, model: r.model }, foreign, { report: r.report }), /refusing to overwrite/);
+  assert.throws(() => savePruned({ ...back, model: { ...back.model } }, dir, { report: r.report }), /is an input of this run/);
 });
 
 test('loading a damaged saved model fails with a clear error', async () => {
   const loaded = await stories260K();
   const r = await prune(loaded.model, { method: 'local', sparsity: 0.2, windows: await windows() });
   const dir = path.join(tmpDir('sp-bad-'), 'm');
-  savePruned(dir, { ...loaded, model: r.model }, r.report);
+  savePruned({ ...loaded, model: r.model }, dir, { report: r.report });
   const cfgFile = path.join(dir, 'config.json');
   const good = fs.readFileSync(cfgFile, 'utf8');
   fs.writeFileSync(cfgFile, good.slice(0, 40));

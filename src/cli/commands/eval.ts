@@ -1,28 +1,40 @@
-import { parse, num, str, choice } from '../args';
+import { parse, num, str, choice, maxWindows } from '../args';
 import { emit } from '../output';
 import { progress } from '../progress';
 import { loadModel, DEFAULT_MODEL } from '../../model/load';
 import { evaluate } from '../../eval/evaluate';
 import { CORPUS_NAMES } from '../../data/corpora';
+import { readTextFile } from '../../data/textFile';
+import { Model } from '../../model/model';
+import { UsageError } from '../../errors';
 
-export const usage = `structprune eval [--model stories260K|FILE|DIR] --dataset ${CORPUS_NAMES.join('|')} [--seqlen L] [--max-windows N] [--json]
+export const usage = `structprune eval [--model stories260K|FILE|DIR] (--dataset ${CORPUS_NAMES.join('|')} | --text FILE) [--seqlen L] [--max-windows N (0 = all)] [--json]
   Perplexity (METHOD.md §7): ids = [BOS] + encode(text), windows of L tokens (default: context length),
-  NLL of positions 1..L−1. --json prints {"ppl","nll","windows","tokens","seconds"}.`;
+  NLL of positions 1..L−1. --text FILE evaluates your own UTF-8 text as one stream.
+  --json prints {"model","dataset","ppl","nll","windows","tokens","seconds"}.`;
+
+/** How a model is named in results: a saved pruned folder by its path and origin. */
+export function modelLabel(m: Model): string {
+  return m.source.format === 'pruned' && m.source.path ? `${m.source.path} (pruned from ${m.source.name})` : m.source.name;
+}
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { model: { type: 'string' }, dataset: { type: 'string' }, seqlen: { type: 'string' }, 'max-windows': { type: 'string' }, tokenizer: { type: 'string' } });
-  const dataset = choice(values, 'dataset', CORPUS_NAMES);
+  const { values } = parse(argv, { model: { type: 'string' }, dataset: { type: 'string' }, text: { type: 'string' }, seqlen: { type: 'string' }, 'max-windows': { type: 'string' }, tokenizer: { type: 'string' } });
+  if (values.text !== undefined && values.dataset !== undefined) throw new UsageError('give --dataset or --text, not both');
+  const source = values.text !== undefined ? readTextFile(String(values.text)) : choice(values, 'dataset', CORPUS_NAMES);
+  const maxWin = maxWindows(values);
   const dataDir = values['data-dir'] as string | undefined;
   const loaded = await loadModel(str(values, 'model', DEFAULT_MODEL), { dataDir, tokenizer: values.tokenizer as string | undefined });
   const bar = progress(!values.json);
-  const r = await evaluate(loaded, dataset, {
+  const r = await evaluate(loaded, source, {
     dataDir,
     seqlen: num(values, 'seqlen', loaded.model.config.maxSeq, { min: 2, max: loaded.model.config.maxSeq, int: true }),
-    maxWindows: values['max-windows'] === undefined ? undefined : num(values, 'max-windows', 0, { min: 1, int: true }),
+    maxWindows: maxWin,
     onProgress: (d, t) => bar.update('eval', d, t),
   });
   bar.done();
-  emit(!!values.json, { ppl: r.ppl, nll: r.nll, windows: r.windows, tokens: r.tokens, seconds: r.seconds }, () =>
-    `${loaded.model.source.name} on ${dataset}: ppl ${r.ppl.toFixed(4)} (nll ${r.nll.toFixed(4)}, ${r.windows} windows × ${r.seqlen}, ${r.tokens} predicted tokens, ${r.seconds.toFixed(1)} s)`);
+  const model = modelLabel(loaded.model);
+  emit(!!values.json, { model, dataset: r.dataset, ppl: r.ppl, nll: r.nll, windows: r.windows, tokens: r.tokens, seconds: r.seconds }, () =>
+    `${model} on ${r.dataset}: ppl ${r.ppl.toFixed(4)} (nll ${r.nll.toFixed(4)}, ${r.windows} windows × ${r.seqlen}, ${r.tokens} predicted tokens, ${r.seconds.toFixed(1)} s)`);
   return 0;
 }

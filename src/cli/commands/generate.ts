@@ -11,7 +11,7 @@ export async function run(argv: string[]): Promise<number> {
   const loaded = await loadModel(str(values, 'model', DEFAULT_MODEL), { dataDir: values['data-dir'] as string | undefined, tokenizer: values.tokenizer as string | undefined });
   const prompt = values.prompt !== undefined ? loaded.codec.encode(String(values.prompt), { bos: true }) : undefined;
   const ids = await generate(loaded.model, {
-    steps: num(values, 'steps', 200, { min: 0, int: true }),
+    steps: num(values, 'steps', 200, { min: 1, int: true }),
     temperature: num(values, 'temperature', 0, { min: 0 }),
     seed: num(values, 'seed', 0, { int: true }),
     prompt,

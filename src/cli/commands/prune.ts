@@ -1,5 +1,7 @@
 import * as fs from 'fs';
-import { parse, num, str, choice } from '../args';
+import * as path from 'path';
+import { parse, num, str, choice, maxWindows, onlyWith } from '../args';
+import { checkFlag } from '../outputs';
 import { emit, table } from '../output';
 import { progress } from '../progress';
 import { loadModel, DEFAULT_MODEL } from '../../model/load';
@@ -7,7 +9,11 @@ import { prune, PRUNE_METHODS } from '../../prune/prune';
 import { calibrationWindows } from '../../data/calibrationWindows';
 import { evaluate } from '../../eval/evaluate';
 import { CORPUS_NAMES, CorpusName } from '../../data/corpora';
-import { savePruned } from '../../model/pruned';
+import { savePruned, checkPrunedOutput } from '../../model/pruned';
+import { checkOutputFile } from '../../io/outputPath';
+import { acquireOutputLock, OutputLock } from '../../io/atomicDir';
+import { readTextFile } from '../../data/textFile';
+import { PRUNE_DEFAULTS, CALIBRATION_DEFAULTS } from '../../prune/defaults';
 import { ADMM_DEFAULTS, AdmmAllocation } from '../../prune/admm/problem';
 import { UsageError } from '../../errors';
 import { writeHtmlReport } from '../../plot/html';
@@ -16,20 +22,25 @@ import { AdmmReport } from '../../prune/admm/step';
 const ALLOCATIONS: readonly AdmmAllocation[] = ['threshold', 'softmax', 'fermi-dirac', 'uniform'];
 
 export const usage = `structprune prune [--model stories260K|FILE|DIR] --method ${PRUNE_METHODS.join('|')} --sparsity S
-    [--calib-samples 64] [--calib-seqlen 256] [--calib-dataset tinystories-train|c4|…] [--seed 0]
-    [--weighting relative|absolute|residual] [--damp 0.01] [--sequential]
-    [--allocation ${ALLOCATIONS.join('|')}] [--temperature 1] [--iterations 30] [--rho0 0.2] [--kappa 1.3]
-    [--checkpoint DIR] [--trace FILE.jsonl] [--report FILE.html] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N] [--json]
-  Prune (METHOD.md §4–§6), compensate, slice; optionally save to DIR (model.safetensors, config.json,
-  report.json), write a standalone HTML report (per-module sparsity, ADMM trace) and evaluate perplexity.
+    [--calib-samples ${CALIBRATION_DEFAULTS.samples}] [--calib-seqlen ${CALIBRATION_DEFAULTS.seqlen}] [--calib-dataset tinystories-train|c4|… | --calib-text FILE] [--seed ${CALIBRATION_DEFAULTS.seed}]
+    [--weighting relative|absolute|residual] [--damp ${PRUNE_DEFAULTS.damp}] [--sequential]
+    [--allocation ${ALLOCATIONS.join('|')}] [--temperature ${ADMM_DEFAULTS.temperature}] [--iterations ${ADMM_DEFAULTS.iterations}] [--rho0 ${ADMM_DEFAULTS.rho0}] [--kappa ${ADMM_DEFAULTS.kappa}]
+    [--checkpoint DIR] [--trace FILE.jsonl] [--report FILE.html] [--force] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N (0 = all)] [--json]
+  Prune (METHOD.md §4–§6), compensate, slice; optionally save to DIR (format: docs/FORMAT.md), write a
+  standalone HTML report (per-module sparsity, ADMM trace) and evaluate perplexity. Output paths are
+  checked before any work: --trace/--report replace an existing file only with --force; --out must be new,
+  empty or a saved model (replaced as a whole). --calib-text FILE calibrates on your own UTF-8 text.
   --json prints the report as one JSON line.`;
 
 export const PRUNE_OPTIONS = {
   model: { type: 'string' }, method: { type: 'string' }, sparsity: { type: 'string' }, 'calib-samples': { type: 'string' }, 'calib-seqlen': { type: 'string' },
   'calib-dataset': { type: 'string' }, seed: { type: 'string' }, weighting: { type: 'string' }, damp: { type: 'string' }, sequential: { type: 'boolean', default: false },
   allocation: { type: 'string' }, temperature: { type: 'string' }, iterations: { type: 'string' }, rho0: { type: 'string' }, kappa: { type: 'string' },
+  'calib-text': { type: 'string' }, force: { type: 'boolean', default: false },
   checkpoint: { type: 'string' }, trace: { type: 'string' }, report: { type: 'string' }, out: { type: 'string' }, eval: { type: 'string' }, 'max-windows': { type: 'string' }, tokenizer: { type: 'string' },
 } as const;
+
+const ADMM_ONLY = ['allocation', 'temperature', 'iterations', 'rho0', 'kappa', 'checkpoint'] as const;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, PRUNE_OPTIONS);
@@ -37,23 +48,71 @@ export async function run(argv: string[]): Promise<number> {
   const method = choice(values, 'method', PRUNE_METHODS);
   const sparsity = num(values, 'sparsity', NaN, { min: 0, max: 0.99 });
   if (Number.isNaN(sparsity)) throw new UsageError('--sparsity is required (0 ≤ s < 1)');
+  onlyWith(values, ADMM_ONLY, method === 'structprune', 'to --method structprune');
+  if (values['calib-text'] !== undefined && values['calib-dataset'] !== undefined) throw new UsageError('give --calib-dataset or --calib-text, not both');
   const evals = values.eval ? String(values.eval).split(',') : [];
   for (const e of evals) if (!CORPUS_NAMES.includes(e as CorpusName)) throw new UsageError(`--eval: unknown dataset "${e}" (${CORPUS_NAMES.join('|')})`);
-  const loaded = await loadModel(str(values, 'model', DEFAULT_MODEL), { dataDir, tokenizer: values.tokenizer as string | undefined });
+  const maxWin = maxWindows(values);
+  const calibText = values['calib-text'] === undefined ? undefined : readTextFile(String(values['calib-text']));
+  // Every output path is checked before the model is even read, and again against the resolved inputs.
+  const modelSpec = str(values, 'model', DEFAULT_MODEL);
+  const inputs = [fs.existsSync(modelSpec) ? modelSpec : undefined, values.tokenizer as string | undefined, values['calib-text'] as string | undefined];
+  const force = !!values.force;
+  const files = { trace: values.trace as string | undefined, report: values.report as string | undefined };
+  if (files.trace && files.report && path.resolve(files.trace) === path.resolve(files.report)) throw new UsageError('--trace and --report name the same file');
+  const checkFiles = (extra: (string | undefined)[]) => {
+    for (const [flag, f] of Object.entries(files)) if (f) checkFlag(flag, () => checkOutputFile(f, { force, inputs: [...inputs, ...extra, values.out as string | undefined] }));
+  };
+  checkFiles([]);
+  const loaded = await loadModel(modelSpec, { dataDir, tokenizer: values.tokenizer as string | undefined });
+  const ts = loaded.tokenizerSource;
+  checkFiles([loaded.model.source.path, ts?.kind === 'llama2c' ? ts.file : undefined]);
+  let lock: OutputLock | undefined;
+  if (values.out) {
+    const out = String(values.out);
+    checkFlag('out', () => checkPrunedOutput(out, loaded));
+    lock = checkFlag('out', () => acquireOutputLock(out));
+  }
+  try {
+    return await runPrune(values, { dataDir, method, sparsity, evals, maxWin, calibText, loaded, lock, force });
+  } finally {
+    lock?.release();
+  }
+}
+
+type Values = ReturnType<typeof parse>['values'];
+interface Checked {
+  dataDir?: string;
+  method: (typeof PRUNE_METHODS)[number];
+  sparsity: number;
+  evals: string[];
+  maxWin?: number;
+  calibText?: ReturnType<typeof readTextFile>;
+  loaded: Awaited<ReturnType<typeof loadModel>>;
+  lock?: OutputLock;
+  force: boolean;
+}
+
+async function runPrune(values: Values, c: Checked): Promise<number> {
+  const { dataDir, method, sparsity, evals, loaded } = c;
   const calib = await calibrationWindows(loaded, {
     corpus: values['calib-dataset'] === undefined ? undefined : choice(values, 'calib-dataset', CORPUS_NAMES),
-    samples: num(values, 'calib-samples', 64, { min: 1, int: true }),
-    seqlen: num(values, 'calib-seqlen', 256, { min: 2, max: loaded.model.config.maxSeq, int: true }),
-    seed: num(values, 'seed', 0, { int: true }),
+    text: c.calibText,
+    samples: num(values, 'calib-samples', CALIBRATION_DEFAULTS.samples, { min: 1, int: true }),
+    seqlen: num(values, 'calib-seqlen', CALIBRATION_DEFAULTS.seqlen, { min: 2, max: loaded.model.config.maxSeq, int: true }),
+    seed: num(values, 'seed', CALIBRATION_DEFAULTS.seed, { int: true }),
   }, { dataDir });
   const bar = progress(!values.json);
   const trace = values.trace ? String(values.trace) : null;
-  if (trace) fs.writeFileSync(trace, '');
+  if (trace) {
+    fs.mkdirSync(path.dirname(path.resolve(trace)), { recursive: true });
+    fs.writeFileSync(trace, '');
+  }
   const reports: AdmmReport[] = [];
   const result = await prune(loaded.model, {
     method, sparsity, windows: calib.windows,
-    weighting: choice(values, 'weighting', ['relative', 'absolute', 'residual'] as const, 'relative'),
-    damp: num(values, 'damp', 0.01, { min: 0 }),
+    weighting: choice(values, 'weighting', ['relative', 'absolute', 'residual'] as const, PRUNE_DEFAULTS.weighting),
+    damp: num(values, 'damp', PRUNE_DEFAULTS.damp, { min: 0 }),
     sequential: !!values.sequential,
     admm: {
       allocation: choice(values, 'allocation', ALLOCATIONS, ADMM_DEFAULTS.allocation),
@@ -77,16 +136,15 @@ export async function run(argv: string[]): Promise<number> {
   bar.done();
   const perplexity: Record<string, number> = {};
   const evalSeconds: Record<string, number> = {};
-  const maxWindows = values['max-windows'] === undefined ? undefined : num(values, 'max-windows', 0, { min: 1, int: true });
   for (const d of evals) {
-    const r = await evaluate({ ...loaded, model: result.model }, d as CorpusName, { dataDir, maxWindows, onProgress: (a, b) => bar.update(`eval ${d}`, a, b) });
+    const r = await evaluate({ ...loaded, model: result.model }, d as CorpusName, { dataDir, maxWindows: c.maxWin, onProgress: (a, b) => bar.update(`eval ${d}`, a, b) });
     bar.done();
     perplexity[d] = r.ppl;
     evalSeconds[d] = r.seconds;
   }
   const report = { ...result.report, model: loaded.model.source.name, seed: calib.seed, calibration: { ...result.report.calibration, corpus: calib.corpus }, perplexity, evalSeconds, out: values.out ?? null };
-  if (values.out) savePruned(String(values.out), { ...loaded, model: result.model }, report);
-  if (values.report) writeHtmlReport(String(values.report), { report, trace: reports });
+  if (values.out) savePruned({ ...loaded, model: result.model }, String(values.out), { report, lock: c.lock });
+  if (values.report) writeHtmlReport(String(values.report), { report, trace: reports }, { force: c.force });
   emit(!!values.json, report, () =>
     [
       `${method} at sparsity ${sparsity}: removed ${(report.sparsity * 100).toFixed(1)} % of unit cost, ${(report.paramSparsity * 100).toFixed(1)} % of prunable parameters; ${report.params.dense} → ${report.params.pruned} parameters in ${report.seconds.total.toFixed(1)} s`,

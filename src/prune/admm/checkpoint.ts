@@ -47,7 +47,7 @@ export function admmCheckpoint(dir: string, runFingerprint: string, shapes: { id
         throw new Error(`checkpoint ${jsonFile} is not valid JSON (${(e as Error).message}); delete the directory to start over`);
       }
       if (j.fingerprint !== runFingerprint) {
-        throw new Error(`checkpoint ${dir} belongs to a different run (model, sparsity, options or calibration differ); use another --checkpoint directory or delete it`);
+        throw new Error(`checkpoint ${dir} belongs to a different run (model, sparsity, options or calibration differ); use another checkpoint folder (option \`checkpoint\`) or delete it`);
       }
       const h = openSafetensors(path.join(dir, j.file));
       try {
