@@ -1,6 +1,7 @@
 // The `structprune` command line. Exit codes: 0 ok, 1 failure (the library's whole message: what, why, fix),
 // 2 bad arguments (message and usage).
 import { UsageError } from '../errors';
+import { CliIO, cliIO, PROCESS_IO } from './output';
 import * as generate from './commands/generate';
 import * as evalCmd from './commands/eval';
 import * as data from './commands/data';
@@ -34,28 +35,38 @@ export function cliWords(message: string): string {
   return message.replace(/option `(\w+)`/g, (_, name: string) => `--${name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: CliIO = PROCESS_IO): Promise<number> {
+  const previous = cliIO.current;
+  cliIO.current = io;
+  try {
+    return await runMain(argv, io);
+  } finally {
+    cliIO.current = previous;
+  }
+}
+
+async function runMain(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage() + '\n');
+    io.out(usage() + '\n');
     return name ? 0 : 2;
   }
   const cmd = COMMANDS[name];
   try {
     if (!cmd) throw new UsageError(`unknown command "${name}"`);
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(cmd.usage + '\n');
+      io.out(cmd.usage + '\n');
       return 0;
     }
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`structprune: ${cliWords(e.message)}\n\n${cmd ? cmd.usage : usage()}\n`);
+      io.err(`structprune: ${cliWords(e.message)}\n\n${cmd ? cmd.usage : usage()}\n`);
       return 2;
     }
     const err = e as Error;
-    process.stderr.write(`structprune: ${cliWords(err.message)}\n`);
-    if (process.env.STRUCTPRUNE_DEBUG) process.stderr.write(`${err.stack}\n`);
+    io.err(`structprune: ${cliWords(err.message)}\n`);
+    if (process.env.STRUCTPRUNE_DEBUG) io.err(`${err.stack}\n`);
     return 1;
   }
 }

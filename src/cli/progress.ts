@@ -1,11 +1,13 @@
 // A progress line on stderr when it is a terminal (silent otherwise, and with --json).
+import { cliIO } from './output';
+
 export interface Progress {
   update(label: string, done: number, total: number): void;
   done(): void;
 }
 
 export function progress(enabled: boolean): Progress {
-  const tty = enabled && process.stderr.isTTY;
+  const tty = enabled && cliIO.current.errIsTTY;
   let last = 0;
   let shown = false;
   const t0 = Date.now();
@@ -20,11 +22,11 @@ export function progress(enabled: boolean): Progress {
       const bar = '█'.repeat(Math.round(f * width)).padEnd(width, '·');
       const el = (now - t0) / 1000;
       const eta = f > 0 ? (el / f - el).toFixed(0) : '?';
-      process.stderr.write(`\r${label.padEnd(12)} ${bar} ${done}/${total}  ${el.toFixed(0)}s elapsed, ~${eta}s left   `);
+      cliIO.current.err(`\r${label.padEnd(12)} ${bar} ${done}/${total}  ${el.toFixed(0)}s elapsed, ~${eta}s left   `);
       shown = true;
     },
     done() {
-      if (shown) process.stderr.write('\n');
+      if (shown) cliIO.current.err('\n');
       shown = false;
     },
   };

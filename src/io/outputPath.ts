@@ -1,5 +1,5 @@
 // One policy for every path the project writes (CLI and library alike), checked before any work starts:
-//   - never the input: an output that is, or contains, an input path is refused;
+//   - never the input: an output that is an input, contains one, or lies inside an input folder is refused;
 //   - files: a missing file is fine (missing parent folders are created at write time); an existing file is
 //     replaced only with `force`; a folder where a file is expected is refused;
 //   - model folders: a missing or empty folder is fine; a folder that already holds a model of the same kind
@@ -43,6 +43,7 @@ function checkInputs(abs: string, target: string, inputs: (string | undefined)[]
     const i = path.resolve(input);
     if (i === abs) throw new OutputPathError(target, 'is-input', 'is an input of this run', 'choose another path');
     if (inside(i, abs)) throw new OutputPathError(target, 'contains-input', `contains the input ${input}`, 'choose another path');
+    if (inside(abs, i) && fs.existsSync(i) && fs.statSync(i).isDirectory()) throw new OutputPathError(target, 'is-input', `is inside the input folder ${input}`, 'choose a path outside it');
   }
 }
 

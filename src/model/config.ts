@@ -77,22 +77,64 @@ export function kvIndexOfHeads(cfg: ModelConfig, shape: LayerShape): number[] {
   });
 }
 
-/** Check internal consistency; throws with the offending field. */
-export function validateConfig(cfg: ModelConfig): void {
+/** Options of {@link validateConfig}. */
+export interface ValidateConfigOptions {
+  /**
+   * Allow nHeads·dHead ≠ dModel (default false). Only a Hugging Face LLaMA config that states `head_dim`
+   * explicitly may do so; everywhere else such a config is a mistake that gives wrong results silently.
+   */
+  headDimFree?: boolean;
+}
+
+const ENUMS = {
+  arch: ['llama', 'opt'],
+  activation: ['swiglu', 'relu'],
+  norm: ['rms', 'layer'],
+  positions: ['rope', 'learned'],
+} as const;
+const BOOLEANS = ['biases', 'tiedEmbeddings', 'preNorm'] as const;
+
+/**
+ * Check that `cfg` is a complete, consistent ModelConfig; throws an Error naming the field, what it holds
+ * and what is expected (never a raw TypeError on a missing key).
+ */
+export function validateConfig(cfg: ModelConfig, opts: ValidateConfigOptions = {}): void {
+  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new Error(`config must be an object, got ${JSON.stringify(cfg)}`);
+  const show = (v: unknown) => (v === undefined ? 'nothing (missing)' : JSON.stringify(v));
+  for (const [k, allowed] of Object.entries(ENUMS)) {
+    const v = (cfg as unknown as Record<string, unknown>)[k];
+    if (!(allowed as readonly unknown[]).includes(v)) throw new Error(`config.${k} must be one of ${allowed.join('|')}, got ${show(v)}`);
+  }
+  for (const k of BOOLEANS) if (typeof cfg[k] !== 'boolean') throw new Error(`config.${k} must be true or false, got ${show(cfg[k])}`);
+  for (const k of ['normEps', 'ropeTheta'] as const) {
+    if (typeof cfg[k] !== 'number' || !(cfg[k] > 0) || !Number.isFinite(cfg[k])) throw new Error(`config.${k} must be a positive number, got ${show(cfg[k])}`);
+  }
+  for (const k of ['positionOffset', 'bosId', 'eosId'] as const) {
+    if (!Number.isSafeInteger(cfg[k]) || cfg[k] < 0) throw new Error(`config.${k} must be an integer ≥ 0, got ${show(cfg[k])}`);
+  }
   const pos = ['dModel', 'nLayers', 'nHeads', 'nKvHeads', 'dHead', 'dFF', 'vocabSize', 'maxSeq'] as const;
   for (const k of pos) {
-    if (!Number.isSafeInteger(cfg[k]) || cfg[k] <= 0) throw new Error(`config.${k} must be a positive integer, got ${cfg[k]}`);
+    if (!Number.isSafeInteger(cfg[k]) || cfg[k] <= 0) throw new Error(`config.${k} must be a positive integer, got ${show(cfg[k])}`);
   }
+  if (cfg.embedDim !== undefined && (!Number.isSafeInteger(cfg.embedDim) || cfg.embedDim <= 0)) throw new Error(`config.embedDim must be a positive integer when present, got ${show(cfg.embedDim)}`);
+  if (cfg.bosId >= cfg.vocabSize || cfg.eosId >= cfg.vocabSize) throw new Error(`config.bosId ${cfg.bosId} / eosId ${cfg.eosId} must be below vocabSize ${cfg.vocabSize}`);
   if (cfg.nHeads % cfg.nKvHeads !== 0) throw new Error(`config.nHeads (${cfg.nHeads}) must be a multiple of nKvHeads (${cfg.nKvHeads})`);
-  if (cfg.layers) {
+  if (!opts.headDimFree && cfg.nHeads * cfg.dHead !== cfg.dModel) {
+    throw new Error(`config.nHeads × dHead (${cfg.nHeads} × ${cfg.dHead} = ${cfg.nHeads * cfg.dHead}) must equal dModel (${cfg.dModel}): the heads split the model width`);
+  }
+  if (cfg.positions === 'rope' && cfg.dHead % 2 !== 0) throw new Error(`config.dHead (${cfg.dHead}) must be even for rotary positions`);
+  if (cfg.layers !== undefined) {
+    if (!Array.isArray(cfg.layers)) throw new Error(`config.layers must be a list of per-layer kept units, got ${show(cfg.layers)}`);
     if (cfg.layers.length !== cfg.nLayers) throw new Error(`config.layers has ${cfg.layers.length} entries, nLayers is ${cfg.nLayers}`);
     cfg.layers.forEach((s, l) => {
-      const check = (xs: number[], n: number, what: string) => {
+      const check = (xs: unknown, n: number, what: string) => {
+        if (!Array.isArray(xs)) throw new Error(`config.layers[${l}].${what} must be a list of kept indices, got ${show(xs)}`);
         xs.forEach((x, i) => {
           if (!Number.isInteger(x) || x < 0 || x >= n || (i > 0 && x <= xs[i - 1]))
             throw new Error(`config.layers[${l}].${what} must be ascending indices in [0, ${n}), got ${JSON.stringify(xs)}`);
         });
       };
+      if (typeof s !== 'object' || s === null) throw new Error(`config.layers[${l}] must be {ffn, heads, kvHeads}, got ${show(s)}`);
       check(s.ffn, cfg.dFF, 'ffn');
       check(s.heads, cfg.nHeads, 'heads');
       check(s.kvHeads, cfg.nKvHeads, 'kvHeads');

@@ -171,6 +171,12 @@ export function saveHfModel(model: Model, dir: string, opts: SaveHfOptions = {})
 export function isSavedHfDir(dir: string): boolean {
   const names = fs.readdirSync(dir).filter((n) => !isLeftover(n));
   const ours = new Set<string>([HF_FILES.config, HF_FILES.weights, HF_TOKENIZER_FILES.tokenizer, HF_TOKENIZER_FILES.config]);
-  return names.includes(HF_FILES.config) && names.every((n) => ours.has(n));
+  if (!names.includes(HF_FILES.config) || !names.includes(HF_FILES.weights) || !names.every((n) => ours.has(n))) return false;
+  try {
+    const j = JSON.parse(fs.readFileSync(path.join(dir, HF_FILES.config), 'utf8'));
+    return typeof j?.model_type === 'string' || Array.isArray(j?.architectures);
+  } catch {
+    return false;
+  }
 }
 

@@ -110,7 +110,7 @@ export function hfConfigToModelConfig(json: unknown, file = 'config.json'): Mode
     throw new ModelFormatError(file, `bos_token_id ${cfg.bosId} / eos_token_id ${cfg.eosId} outside vocab_size ${cfg.vocabSize}`);
   }
   try {
-    validateConfig(cfg);
+    validateConfig(cfg, { headDimFree: j[HF_CONFIG_KEYS[arch].dHead?.key ?? ''] !== undefined && j[HF_CONFIG_KEYS[arch].dHead?.key ?? ''] !== null });
   } catch (e) {
     throw new ModelFormatError(file, (e as Error).message);
   }
@@ -147,7 +147,7 @@ const TORCH_DTYPE = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as cons
  */
 export function modelConfigToHfConfig(cfg: ModelConfig, opts: HfConfigOptions = {}): Record<string, unknown> {
   if (cfg.layers) throw new Error('modelConfigToHfConfig: a pruned model (config.layers set) has per-layer widths HF configs cannot express; save it in the project format');
-  validateConfig(cfg);
+  validateConfig(cfg, { headDimFree: cfg.arch === 'llama' });
   const finalNorm = opts.finalNorm ?? true;
   const arch = cfg.arch;
   const fixed = ARCH_CONSTANTS[arch];

@@ -1,5 +1,5 @@
 import { parse } from '../args';
-import { emit } from '../output';
+import { emit, cliIO } from '../output';
 import { fetchData } from '../../data/fetch';
 import { locateDataDir } from '../../data/datadir';
 import { UsageError } from '../../errors';
@@ -24,7 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     dataDir, from: values.from as string | undefined, force: !!values.force,
     ids: values.ids ? (String(values.ids).split(',') as never) : undefined,
     onProgress: (p) => {
-      if (!values.json && (p.phase === 'done' || p.phase === 'present' || p.phase === 'retry' || p.phase === 'failed')) process.stderr.write(`${p.path}: ${p.phase}${p.message ? ` (${p.message})` : ''}\n`);
+      if (!values.json && (p.phase === 'done' || p.phase === 'present' || p.phase === 'retry' || p.phase === 'failed')) cliIO.current.err(`${p.path}: ${p.phase}${p.message ? ` (${p.message})` : ''}\n`);
     },
   });
   emit(!!values.json, { dataDir: locateDataDir({ dataDir }).dir, files: results }, () => results.map((r) => `${r.path}: ${r.status} (${r.bytes} bytes)`).join('\n'));

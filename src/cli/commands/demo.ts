@@ -1,6 +1,6 @@
 import { parse, num, maxWindows } from '../args';
 import { CALIBRATION_DEFAULTS } from '../../prune/defaults';
-import { emit } from '../output';
+import { emit, cliIO } from '../output';
 import { progress } from '../progress';
 import { fetchData } from '../../data/fetch';
 import { loadModel, DEFAULT_MODEL } from '../../model/load';
@@ -19,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
   const dataDir = values['data-dir'] as string | undefined;
   const sparsity = num(values, 'sparsity', 0.3, { min: 0, max: 0.95 });
   const maxWin = maxWindows(values, 128);
-  const log = (s: string) => !values.json && process.stderr.write(s + '\n');
+  const log = (s: string) => !values.json && cliIO.current.err(s + '\n');
   const files = await fetchData({ dataDir, from: values.from as string | undefined, ids: ['stories260K', 'tok512', 'tinystories-val', 'tinystories-train'] });
   log(`data: ${files.map((f) => `${f.id} ${f.status}`).join(', ')}`);
   const loaded = await loadModel(DEFAULT_MODEL, { dataDir });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse, num, str, choice, maxWindows, onlyWith } from '../args';
 import { checkFlag } from '../outputs';
-import { emit, table } from '../output';
+import { emit, table, cliIO } from '../output';
 import { progress } from '../progress';
 import { loadModel, DEFAULT_MODEL } from '../../model/load';
 import { prune, PRUNE_METHODS } from '../../prune/prune';
@@ -127,9 +127,9 @@ async function runPrune(values: Values, c: Checked): Promise<number> {
     onReport: (r) => {
       reports.push(r);
       if (trace) fs.appendFileSync(trace, JSON.stringify(r) + '\n');
-      if (!values.json && process.stderr.isTTY) {
+      if (!values.json && cliIO.current.errIsTTY) {
         bar.done();
-        process.stderr.write(`iter ${String(r.iteration).padStart(2)}  rho ${r.rho.toPrecision(3).padStart(8)}  primal ${r.primalResidual.toExponential(2)}  obj ${r.objective.toExponential(3)}  sparsity ${r.sparsity.toFixed(3)}  flips ${r.flipped}\n`);
+        cliIO.current.err(`iter ${String(r.iteration).padStart(2)}  rho ${r.rho.toPrecision(3).padStart(8)}  primal ${r.primalResidual.toExponential(2)}  obj ${r.objective.toExponential(3)}  sparsity ${r.sparsity.toFixed(3)}  flips ${r.flipped}\n`);
       }
     },
   });
