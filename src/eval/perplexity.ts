@@ -7,6 +7,7 @@ import { read } from '../util/read';
 import { Model } from '../model/model';
 import { DeviceModel, toDevice } from '../model/device';
 import { forward } from '../model/forward';
+import { firstNonFinite, diagnoseNonFinite } from '../model/finite';
 
 export interface PerplexityOptions {
   /** Window length L (default: the model's context length). */
@@ -57,7 +58,10 @@ export async function perplexity(model: Model | DeviceModel, ids: readonly numbe
   let sum = 0;
   try {
     for (let i = 0; i < windows; i++) {
-      const nll = await windowNll(dm, ids.slice(i * L, (i + 1) * L));
+      const window = ids.slice(i * L, (i + 1) * L);
+      const nll = await windowNll(dm, window);
+      const bad = firstNonFinite(nll);
+      if (bad >= 0) throw await diagnoseNonFinite(dm.config, dm.weights, window, `NLL ${nll[bad]} at position ${bad + 1} of window ${i}`);
       for (const v of nll) sum += v;
       opts.onProgress?.(i + 1, windows);
       if (i % 16 === 15) await new Promise((r) => setImmediate(r)); // let progress output and signals through

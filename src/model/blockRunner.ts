@@ -7,6 +7,7 @@ import { block, BlockCapture } from './blocks';
 import { uploadBlock, uploadWeights, disposeWeights } from './device';
 import { embed, sequenceContext } from './forward';
 import { read } from '../util/read';
+import { assertFinite } from './finite';
 
 /** Embedding outputs [T, d] of every window, on the host (global weights are uploaded only for this). */
 export async function embedWindows(model: Model, windows: readonly number[][]): Promise<Float32Array[]> {
@@ -14,7 +15,11 @@ export async function embedWindows(model: Model, windows: readonly number[][]): 
   const dw = uploadWeights(model.weights, keys);
   try {
     const out: Float32Array[] = [];
-    for (const ids of windows) out.push((await read(() => embed(model.config, dw, ids))) as Float32Array);
+    for (const ids of windows) {
+      const x = (await read(() => embed(model.config, dw, ids))) as Float32Array;
+      assertFinite(x, 'embedding', `output of window ${out.length}`);
+      out.push(x);
+    }
     return out;
   } finally {
     disposeWeights(dw);
@@ -48,7 +53,9 @@ export async function runBlock(
       });
       try {
         if (opts.onCapture) await opts.onCapture({ attnHidden: r.attnHidden, ffnHidden: r.ffnHidden });
-        outputs.push((await r.out.data()) as Float32Array);
+        const out = (await r.out.data()) as Float32Array;
+        assertFinite(out, `layers.${l}`, `block output of window ${outputs.length}`);
+        outputs.push(out);
       } finally {
         for (const t of [r.out, r.attnHidden, r.ffnHidden]) t?.dispose();
       }

@@ -4,6 +4,7 @@ import { tf, initBackend } from '../backend';
 import { Model } from './model';
 import { toDevice } from './device';
 import { forward } from './forward';
+import { firstNonFinite, diagnoseNonFinite } from './finite';
 import { createRng } from '../util/rng';
 
 export interface GenerateOptions {
@@ -38,6 +39,8 @@ export async function generate(model: Model, opts: GenerateOptions = {}): Promis
       });
       const row = (await last.data()) as Float32Array;
       last.dispose();
+      const bad = firstNonFinite(row);
+      if (bad >= 0) throw await diagnoseNonFinite(cfg, dm.weights, ids, `logit of token ${bad} is ${row[bad]} at step ${s}`);
       let next = 0;
       if (temperature === 0) {
         for (let i = 1; i < row.length; i++) if (row[i] > row[next]) next = i;

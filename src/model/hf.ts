@@ -18,6 +18,7 @@ import { HF_BASE_PREFIXES, HF_CLASS, HF_FILES, HF_GLOBAL_TENSORS, HF_IGNORED_TEN
 import { hfConfigToModelConfig, hfHasFinalNorm, modelConfigToHfConfig } from './hfConfig';
 import { permuteRopeRows, ropeHeads } from './hfRope';
 import { openTensors, TensorSource } from './hfTensors';
+import { checkWeightValues } from './finite';
 import { HfTokenizerFiles, writeHfTokenizerFiles, HF_TOKENIZER_FILES } from './hfTokenizer';
 import { checkOutputDir, isLeftover } from '../io/outputPath';
 import { writeDirAtomic, acquireOutputLock, OutputLock } from '../io/atomicDir';
@@ -97,9 +98,7 @@ function readPlanned(src: TensorSource, names: Set<string>, p: HfTensorPlanEntry
     throw new ModelFormatError(file, `tensor "${p.hf}" has shape [${shape}], config.json implies [${p.hfShape}] ${p.why}`);
   }
   let data = src.read(p.hf).data;
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw new ModelFormatError(file, `tensor "${p.hf}" has a non-finite value (${data[i]}) at index ${i}`);
-  }
+  checkWeightValues(file, p.hf, data);
   const sub = p.key.replace(/^layers\.\d+\./, '');
   const rope = cfg.arch === 'llama' ? HF_ROPE_PERMUTED[sub] : undefined;
   if (rope) data = permuteRopeRows(data, ropeHeads(cfg, rope), cfg.dHead, p.hfShape[1], 'fromHf');

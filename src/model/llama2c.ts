@@ -2,6 +2,7 @@
 // shared/datasets/README.md: int32×7 header, then float32 arrays, matrices [out][in].
 import * as fs from 'fs';
 import { ModelConfig, validateConfig } from './config';
+import { checkWeightValues } from './finite';
 import { HostWeights, transpose2d } from './hostTensor';
 import { ModelFormatError } from '../errors';
 import { Model } from './model';
@@ -58,9 +59,7 @@ export function parseLlama2c(buf: Uint8Array, file: string): { config: ModelConf
     const a = all.subarray(off, off + n);
     off += n;
     if (name === 'freq_cis') continue;
-    for (let i = 0; i < a.length; i++) {
-      if (!Number.isFinite(a[i])) throw new ModelFormatError(file, `non-finite weight (${a[i]}) in ${name} at index ${i}`);
-    }
+    checkWeightValues(file, name, a);
     arrays[name] = a;
   }
   const config: ModelConfig = {

@@ -14,6 +14,7 @@ import { admmCheckpoint, fingerprint } from './admm/checkpoint';
 import { runAdmm } from './admm/run';
 import { UsageError } from '../errors';
 import { PRUNE_DEFAULTS } from './defaults';
+import { assertFinite } from '../model/finite';
 import { globalMask } from './global';
 import { startMemoryMeter, MemoryMeter, MemoryUsage } from '../util/memoryMeter';
 
@@ -96,6 +97,7 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   const weighting = opts.weighting ?? PRUNE_DEFAULTS.weighting;
   const damp = opts.damp ?? PRUNE_DEFAULTS.damp;
   const stats = await collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) });
+  for (const g of stats.grams) assertFinite(g.H, g.id, 'Gram matrix H = Σ aaᵀ (activations too large for float64 sums)');
   const tStats = since(t0);
   const problems: ModuleProblem[] = await buildProblems(model, stats, { weighting, damp });
   const specs = moduleSpecs(model.config, model.weights);
