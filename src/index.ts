@@ -52,7 +52,8 @@ export { iterate, runAdmm, inspectMask, MaskView } from './prune/admm/run';
 
 // Saving
 export { savePruned, loadPruned } from './model/pruned';
-export { readSafetensors, writeSafetensors, openSafetensors } from './io/safetensors';
+export { readSafetensors, openSafetensors } from './io/safetensorsReader';
+export { writeSafetensors } from './io/safetensorsWriter';
 
 // Experiments
 export { sweep, SweepRow, SweepMethod } from './experiments/sweep';

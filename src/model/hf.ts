@@ -12,7 +12,7 @@ import { ModelConfig } from './config';
 import { HostTensor, HostWeights, transpose2d } from './hostTensor';
 import { Model } from './model';
 import { ModelFormatError } from '../errors';
-import { writeSafetensors } from '../io/safetensors';
+import { writeSafetensors } from '../io/safetensorsWriter';
 import { writeJsonAtomic } from '../io/atomic';
 import { HF_BASE_PREFIXES, HF_CLASS, HF_FILES, HF_GLOBAL_TENSORS, HF_IGNORED_TENSORS, HF_ROPE_PERMUTED, HF_SAVE_BASE, hfResolve, hfTensorPlan, HfTensorPlanEntry } from './hfNames';
 import { hfConfigToModelConfig, hfHasFinalNorm, modelConfigToHfConfig } from './hfConfig';

@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { HostTensor } from './hostTensor';
 import { ModelFormatError } from '../errors';
-import { openSafetensors, SafetensorsHandle } from '../io/safetensors';
+import { openSafetensors } from '../io/safetensorsReader';
+import { SafetensorsHandle } from '../io/safetensorsHeader';
 import { HF_FILES } from './hfNames';
 
 export interface TensorSource {

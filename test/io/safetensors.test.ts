@@ -3,20 +3,10 @@ import assert from 'node:assert/strict';
 import fs = require('node:fs'); // the module object itself, so mock.method can spy on readSync
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  SAFETENSORS_DTYPE_BYTES,
-  SafetensorsError,
-  bf16BitsToF32,
-  f16BitsToF32,
-  f32ToBf16Bits,
-  f32ToF16Bits,
-  openSafetensors,
-  openSafetensorsBytes,
-  readSafetensors,
-  writeSafetensors,
-  type SafetensorsDtype,
-  type SafetensorsHandle,
-} from '../../src/io/safetensors';
+import { SAFETENSORS_DTYPE_BYTES, SafetensorsError, type SafetensorsDtype, type SafetensorsHandle } from '../../src/io/safetensorsHeader';
+import { bf16BitsToF32, f16BitsToF32, f32BitsToBf16Bits, f32BitsToF16Bits } from '../../src/io/safetensorsDtype';
+import { openSafetensors, openSafetensorsBytes, readSafetensors } from '../../src/io/safetensorsReader';
+import { writeSafetensors } from '../../src/io/safetensorsWriter';
 import type { HostTensor } from '../../src/model/hostTensor';
 import { createRng } from '../../src/util/rng';
 
@@ -44,6 +34,8 @@ function assemble(header: string | Uint8Array, buffer: Uint8Array, length?: bigi
 }
 
 const f32Bits = (v: number): number => new Uint32Array(new Float32Array([v]).buffer)[0];
+const f32ToF16Bits = (v: number) => f32BitsToF16Bits(f32Bits(v));
+const f32ToBf16Bits = (v: number) => f32BitsToBf16Bits(f32Bits(v));
 const numel = (shape: readonly number[]): number => shape.reduce((a, d) => a * d, 1);
 
 // ------------------------------------------------------------------------------------------------------

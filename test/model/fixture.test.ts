@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { writeFixture, fixtureModel, fixtureTokenizer } from '../../src/model/fixture';
 import { loadHfModel } from '../../src/model/hf';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/safetensorsReader';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fixture-test-'));
 const readJson = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));

@@ -12,7 +12,7 @@ import { writeFixture, FixtureOptions } from '../../src/model/fixture';
 import { loadHfModel } from '../../src/model/hf';
 import { toDevice } from '../../src/model/device';
 import { forward } from '../../src/model/forward';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/safetensorsReader';
 import type { HostTensor } from '../../src/model/hostTensor';
 import type { ModelConfig } from '../../src/model/config';
 import type { Model } from '../../src/model/model';
@@ -201,7 +201,7 @@ test('OPT enable_bias false: no linear biases are expected or used', async () =>
   // Rewrite the checkpoint without linear biases (LayerNorm biases stay, as in transformers).
   const st = readSafetensors(path.join(dir, 'model.safetensors')).tensors;
   const kept = Object.fromEntries(Object.entries(st).filter(([k]) => !/(proj|fc\d)\.bias$/.test(k)));
-  const { writeSafetensors } = await import('../../src/io/safetensors');
+  const { writeSafetensors } = await import('../../src/io/safetensorsWriter');
   writeSafetensors(path.join(dir, 'model.safetensors'), kept);
   const file = path.join(dir, 'config.json');
   const c = JSON.parse(fs.readFileSync(file, 'utf8'));

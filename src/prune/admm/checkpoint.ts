@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
 import { AdmmState, AdmmReport, printable } from './step';
-import { writeSafetensors, openSafetensors } from '../../io/safetensors';
+import { openSafetensors } from '../../io/safetensorsReader';
+import { writeSafetensors } from '../../io/safetensorsWriter';
 import { writeJsonAtomic } from '../../io/atomic';
 import { HostTensor } from '../../model/hostTensor';
 
