@@ -10,6 +10,7 @@
 // Without compensation (P_S = P⁰[:, S]) b' reduces to METHOD.md's fold P⁰[:, R] μ_R exactly; with it,
 // folding P⁰[:, R] μ_R on top of an uncentred fit would double-count the mean that P_S already rebuilt.
 import { solveSpd } from '../linalg/triangular';
+import { PRUNE_DEFAULTS } from './defaults';
 
 export interface CompensationResult {
   /** [n, d] row-major: compensated rows for kept columns, zeros for removed ones. */
@@ -21,17 +22,27 @@ export interface CompensationResult {
 }
 
 export interface CompensationOptions {
-  /** Relative damping (default 0.01). */
+  /** Relative damping (default PRUNE_DEFAULTS.damp = 0.01). */
   damp?: number;
   /** Fit with an intercept: Σ_t a_t [n] and the token count T (models whose down projection has a bias). */
   centre?: { sum: Float64Array; tokens: number };
 }
 
 /** Compensate the down projection W⁰ [n, d] for keeping hidden columns `kept` (ascending). */
-export function compensate(W0: Float32Array, H: Float64Array, n: number, d: number, kept: readonly number[], opts: CompensationOptions = {}): CompensationResult {
+/** One module's compensation problem: W⁰ [n, d] (stored layout), its Gram matrix H [n, n] and the kept columns. */
+export interface CompensationInput {
+  W0: Float32Array;
+  H: Float64Array;
+  n: number;
+  d: number;
+  /** Kept hidden columns, ascending. */
+  kept: readonly number[];
+}
+
+export function compensate({ W0, H, n, d, kept }: CompensationInput, opts: CompensationOptions = {}): CompensationResult {
   if (W0.length !== n * d) throw new RangeError(`compensate: W0 has ${W0.length} entries, expected ${n}×${d}`);
   if (H.length !== n * n) throw new RangeError(`compensate: H has ${H.length} entries, expected ${n}×${n}`);
-  const damp = opts.damp ?? 0.01;
+  const damp = opts.damp ?? PRUNE_DEFAULTS.damp;
   const mu = opts.centre ? Float64Array.from(opts.centre.sum, (s) => s / Math.max(1, opts.centre!.tokens)) : null;
   const T = opts.centre?.tokens ?? 0;
   // Hc = H (or the centred scatter C = H − T μμᵀ), read entry-wise without materialising a copy.

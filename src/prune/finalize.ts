@@ -11,7 +11,7 @@ import { RemovedMask, sliceModel } from './slice';
 import { compensate } from './compensate';
 
 export interface FinalizeOptions {
-  /** Relative damping of the compensation (default 0.01). */
+  /** Relative damping of the compensation (default PRUNE_DEFAULTS.damp = 0.01). */
   damp?: number;
   /** Refit from the pruned prefix (needs `windows`); default false. */
   sequential?: boolean;
@@ -56,7 +56,7 @@ function compensateInto(w: HostWeights, spec: ModuleSpec, gram: ModuleGram, remo
     }
     return;
   }
-  const r = compensate(W0.data, gram.H, n, d, kept, { damp: opts.damp, centre: hasBias ? { sum: gram.sum, tokens: gram.tokens } : undefined });
+  const r = compensate({ W0: W0.data, H: gram.H, n, d, kept }, { damp: opts.damp, centre: hasBias ? { sum: gram.sum, tokens: gram.tokens } : undefined });
   w[spec.downKey] = { shape: [n, d], data: r.W };
   if (hasBias && r.biasDelta) {
     const b = w[biasKey].data.slice();

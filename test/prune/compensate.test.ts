@@ -21,7 +21,7 @@ test('P_S zeroes the gradient of f on the kept columns (damp 0)', () => {
   const n = 12, d = 5;
   const { W0, H } = data(40, n, d, 1);
   const kept = [0, 2, 3, 7, 8, 11];
-  const { W } = compensate(W0, H, n, d, kept, { damp: 0 });
+  const { W } = compensate({ W0, H, n, d, kept }, { damp: 0 });
   // ∂f/∂W_S = 2 H[S, :] (W − W⁰) with W zero outside S
   let gmax = 0, scale = 0;
   for (const i of kept) for (let c = 0; c < d; c++) {
@@ -41,7 +41,7 @@ test('with damping, P_S solves the damped normal equations', () => {
   const n = 10, d = 3;
   const { W0, H } = data(30, n, d, 2);
   const kept = [1, 2, 5, 6, 9];
-  const { W, delta } = compensate(W0, H, n, d, kept, { damp: 0.01 });
+  const { W, delta } = compensate({ W0, H, n, d, kept }, { damp: 0.01 });
   let tr = 0;
   for (let i = 0; i < n; i++) tr += H[i * n + i];
   assert.ok(Math.abs(delta - 0.01 * tr / n) < 1e-12 * tr);
@@ -56,7 +56,7 @@ test('with an intercept, the residual is orthogonal to the kept activations and 
   const T = 50, n = 8, d = 4;
   const { A, W0, H, sum } = data(T, n, d, 3);
   const kept = [0, 1, 4, 6];
-  const { W, biasDelta } = compensate(W0, H, n, d, kept, { damp: 0, centre: { sum, tokens: T } });
+  const { W, biasDelta } = compensate({ W0, H, n, d, kept }, { damp: 0, centre: { sum, tokens: T } });
   // R_t = A_t W⁰ − A_{t,S} W_S − b'
   for (let c = 0; c < d; c++) {
     const R = new Float64Array(T);
@@ -78,7 +78,7 @@ test('with an intercept, the residual is orthogonal to the kept activations and 
 test('keeping nothing returns zeros; keeping everything returns W⁰ (damp 0)', () => {
   const n = 6, d = 2;
   const { W0, H } = data(20, n, d, 4);
-  assert.ok(compensate(W0, H, n, d, []).W.every((v) => v === 0));
-  const all = compensate(W0, H, n, d, [0, 1, 2, 3, 4, 5], { damp: 0 }).W;
+  assert.ok(compensate({ W0, H, n, d, kept: [] }).W.every((v) => v === 0));
+  const all = compensate({ W0, H, n, d, kept: [0, 1, 2, 3, 4, 5] }, { damp: 0 }).W;
   for (let i = 0; i < W0.length; i++) assert.ok(Math.abs(all[i] - W0[i]) < 1e-4);
 });
