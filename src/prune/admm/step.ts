@@ -132,18 +132,21 @@ function sumSq(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-async function report(
-  problem: AdmmProblem,
-  iteration: number,
-  rho: number,
-  lambda: number | null,
-  W: Float32Array[],
-  Z: Float32Array[],
-  Zprev: Float32Array[] | null,
-  removed: Uint8Array[],
-  prevRemoved: Uint8Array[] | null,
-  t0: number,
-): Promise<AdmmReport> {
+/** What one iteration's report is computed from (Zprev/prevRemoved: the previous iterate; null at iteration 0). */
+interface ReportInput {
+  iteration: number;
+  rho: number;
+  lambda: number | null;
+  W: Float32Array[];
+  Z: Float32Array[];
+  Zprev: Float32Array[] | null;
+  removed: Uint8Array[];
+  prevRemoved: Uint8Array[] | null;
+  /** performance.now() at the start of the iteration. */
+  t0: number;
+}
+
+async function report(problem: AdmmProblem, { iteration, rho, lambda, W, Z, Zprev, removed, prevRemoved, t0 }: ReportInput): Promise<AdmmReport> {
   let primal = 0;
   let dual = 0;
   let flipped = 0;
@@ -175,7 +178,7 @@ export async function init(problem: AdmmProblem): Promise<AdmmState> {
   const { removed, lambda } = projectZ(problem, W);
   const Z = problem.modules.map((m, i) => maskRows(m, W[i], removed[i]));
   const U = problem.modules.map((m) => new Float32Array(m.n * m.d));
-  const r = await report(problem, 0, 0, lambda, W, Z, null, removed, null, t0);
+  const r = await report(problem, { iteration: 0, rho: 0, lambda, W, Z, Zprev: null, removed, prevRemoved: null, t0 });
   return printable({
     iteration: 0, rho: problem.options.rho0,
     modules: problem.modules.map((m, i) => ({ id: m.id, W: W[i], Z: Z[i], U: U[i], removed: removed[i] })),
@@ -206,7 +209,9 @@ export async function step(problem: AdmmProblem, state: AdmmState): Promise<Admm
     return u;
   });
   // 4. Report.
-  const r = await report(problem, state.iteration + 1, rho, lambda, W, Z, state.modules.map((s) => s.Z), removed, state.modules.map((s) => s.removed), t0);
+  const r = await report(problem, {
+    iteration: state.iteration + 1, rho, lambda, W, Z, Zprev: state.modules.map((s) => s.Z), removed, prevRemoved: state.modules.map((s) => s.removed), t0,
+  });
   // 5. ρ schedule and the stopping rule.
   const stable = r.flipped === 0 ? state.stable + 1 : 0;
   const converged = stable >= problem.options.patience && r.primalResidual < problem.options.tol * problem.norm0;
