@@ -8,10 +8,13 @@ export function checkFlag<T>(flag: string, check: () => T): T {
   } catch (e) {
     if (!(e instanceof OutputPathError)) throw e;
     const fix =
-      e.problem === 'exists' ? 'pass --force to replace it, or choose another path'
-      : e.problem === 'locked' ? 'wait for that run to finish, or choose another path'
-      : e.problem === 'foreign' ? 'choose a new or empty folder'
-      : 'choose another path';
+      e.problem === 'exists'
+        ? 'pass --force to replace it, or choose another path'
+        : e.problem === 'locked'
+          ? 'wait for that run to finish, or choose another path'
+          : e.problem === 'foreign'
+            ? 'choose a new or empty folder'
+            : 'choose another path';
     throw new Error(`--${flag} ${e.target}: ${e.reason}; ${fix}`);
   }
 }

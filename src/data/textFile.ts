@@ -1,7 +1,7 @@
 // A user's own text as one stream (METHOD.md §7 protocol applies unchanged: ids = [BOS] + encode(text)).
 // The file must be valid UTF-8 (a BOM is dropped) and hold some non-blank text.
 import * as fs from 'fs';
-import { TextCodec } from '../model/codec';
+import type { TextEncoder } from './corpusIds';
 
 /** A named text: what `evaluate` and `calibrationWindows` accept besides a corpus name. */
 export interface NamedText {
@@ -29,6 +29,6 @@ export function readTextFile(file: string): NamedText {
 }
 
 /** ids = [BOS] + encode(text) of a user's text. */
-export function textIds(codec: TextCodec, t: NamedText): number[] {
+export function textIds(codec: TextEncoder, t: NamedText): number[] {
   return codec.encode(t.text, { bos: true });
 }

@@ -132,7 +132,12 @@ export function acquireOutputLock(target: string): OutputLock {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
       if (alive(pid)) {
-        throw new OutputPathError(target, 'locked', `another run (pid ${pid}${pid === process.pid ? ', this process' : ''}) is writing it`, `wait for it to finish or choose another path (a stale lock is ${file})`);
+        throw new OutputPathError(
+          target,
+          'locked',
+          `another run (pid ${pid}${pid === process.pid ? ', this process' : ''}) is writing it`,
+          `wait for it to finish or choose another path (a stale lock is ${file})`,
+        );
       }
       fs.rmSync(file, { force: true }); // left by a dead process
     }

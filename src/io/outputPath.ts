@@ -43,7 +43,8 @@ function checkInputs(abs: string, target: string, inputs: (string | undefined)[]
     const i = path.resolve(input);
     if (i === abs) throw new OutputPathError(target, 'is-input', 'is an input of this run', 'choose another path');
     if (inside(i, abs)) throw new OutputPathError(target, 'contains-input', `contains the input ${input}`, 'choose another path');
-    if (inside(abs, i) && fs.existsSync(i) && fs.statSync(i).isDirectory()) throw new OutputPathError(target, 'is-input', `is inside the input folder ${input}`, 'choose a path outside it');
+    if (inside(abs, i) && fs.existsSync(i) && fs.statSync(i).isDirectory())
+      throw new OutputPathError(target, 'is-input', `is inside the input folder ${input}`, 'choose a path outside it');
   }
 }
 
@@ -90,5 +91,10 @@ export function checkOutputDir(target: string, isOurs: (dir: string) => boolean,
   const entries = fs.readdirSync(abs).filter((n) => !isLeftover(n));
   if (entries.length === 0) return { abs, replaces: false };
   if (isOurs(abs)) return { abs, replaces: true };
-  throw new OutputPathError(target, 'foreign', `is a non-empty folder that does not hold a saved model (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): refusing to overwrite it`, 'choose a new or empty folder');
+  throw new OutputPathError(
+    target,
+    'foreign',
+    `is a non-empty folder that does not hold a saved model (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): refusing to overwrite it`,
+    'choose a new or empty folder',
+  );
 }

@@ -82,8 +82,10 @@ export function decode(file: string, entry: SafetensorsEntry, bytes: Uint8Array,
         const h = src[i];
         const sign = (h & 0x8000) << 16;
         const em = h & 0x7fff;
-        if (em >= 0x7c00) u[i] = (sign | 0x7f800000 | ((em & 0x3ff) << 13)) >>> 0; // ±inf, NaN (payload kept)
-        else if (em >= 0x0400) u[i] = (sign | ((em << 13) + 0x38000000)) >>> 0; // normal: rebias 15 → 127
+        if (em >= 0x7c00)
+          u[i] = (sign | 0x7f800000 | ((em & 0x3ff) << 13)) >>> 0; // ±inf, NaN (payload kept)
+        else if (em >= 0x0400)
+          u[i] = (sign | ((em << 13) + 0x38000000)) >>> 0; // normal: rebias 15 → 127
         else out[i] = (sign ? -em : em) * 5.960464477539063e-8; // zero / subnormal: em · 2^-24 (keeps -0)
       }
       break;

@@ -45,7 +45,19 @@ export type SafetensorsDtype = keyof typeof SAFETENSORS_DTYPE_BYTES;
 
 /** Dtypes {@link SafetensorsHandle.read} decodes to float32 (I64/U64 beyond 2^24 lose precision, as any float32). */
 export const SAFETENSORS_DECODABLE: readonly SafetensorsDtype[] = Object.freeze([
-  'F32', 'F16', 'BF16', 'F64', 'I8', 'U8', 'I16', 'U16', 'I32', 'U32', 'I64', 'U64', 'BOOL',
+  'F32',
+  'F16',
+  'BF16',
+  'F64',
+  'I8',
+  'U8',
+  'I16',
+  'U16',
+  'I32',
+  'U32',
+  'I64',
+  'U64',
+  'BOOL',
 ] as SafetensorsDtype[]);
 
 /** Dtypes {@link writeSafetensors} can write. */
@@ -80,10 +92,9 @@ export class SafetensorsError extends Error {
   readonly field?: string;
 
   constructor(file: string, message: string, context: SafetensorsErrorContext = {}) {
-    const where = [
-      context.tensor !== undefined ? `tensor ${JSON.stringify(context.tensor)}` : '',
-      context.field !== undefined ? `field ${context.field}` : '',
-    ].filter((s) => s !== '').join(', ');
+    const where = [context.tensor !== undefined ? `tensor ${JSON.stringify(context.tensor)}` : '', context.field !== undefined ? `field ${context.field}` : '']
+      .filter((s) => s !== '')
+      .join(', ');
     super(`safetensors ${file}${where ? ` (${where})` : ''}: ${message}`, context.cause !== undefined ? { cause: context.cause } : undefined);
     this.file = file;
     this.tensor = context.tensor;
@@ -158,7 +169,6 @@ export interface WriteSafetensorsResult {
   entries: SafetensorsEntry[];
 }
 
-
 export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export const METADATA_KEY = '__metadata__';
 
@@ -206,7 +216,8 @@ function jsonDepth(bytes: Uint8Array, limit: number): number {
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -275,7 +286,8 @@ function validateEntry(file: string, name: string, value: unknown, bufferBytes: 
   if (!isPlainObject(value)) fail('header', `entry must be an object {dtype, shape, data_offsets}, got ${describe(value)}`);
   const info = value as Record<string, unknown>;
   for (const key of Object.keys(info)) {
-    if (key !== 'dtype' && key !== 'shape' && key !== 'data_offsets') warnings.push(`tensor ${JSON.stringify(name)}: unknown field ${JSON.stringify(key)} ignored`);
+    if (key !== 'dtype' && key !== 'shape' && key !== 'data_offsets')
+      warnings.push(`tensor ${JSON.stringify(name)}: unknown field ${JSON.stringify(key)} ignored`);
   }
 
   const dtype = info.dtype;
@@ -323,11 +335,10 @@ function checkLayout(file: string, entries: readonly SafetensorsEntry[], bufferB
   for (const t of filled) {
     const [b, e] = t.dataOffsets;
     if (b < end && last !== undefined) {
-      throw new SafetensorsError(
-        file,
-        `bytes [${b}, ${e}) overlap tensor ${JSON.stringify(last.name)} at [${last.dataOffsets[0]}, ${last.dataOffsets[1]})`,
-        { tensor: t.name, field: 'data_offsets' },
-      );
+      throw new SafetensorsError(file, `bytes [${b}, ${e}) overlap tensor ${JSON.stringify(last.name)} at [${last.dataOffsets[0]}, ${last.dataOffsets[1]})`, {
+        tensor: t.name,
+        field: 'data_offsets',
+      });
     }
     if (b > end) warnings.push(`unused gap of ${b - end} bytes before tensor ${JSON.stringify(t.name)} (buffer bytes [${end}, ${b}))`);
     end = e;

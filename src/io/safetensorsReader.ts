@@ -2,8 +2,18 @@
 // demand and decoded to float32 (format and validation in safetensorsHeader.ts).
 import * as fs from 'node:fs';
 import {
-  SafetensorsContents, SafetensorsEntry, SafetensorsError, SafetensorsErrorContext, SafetensorsHandle, SafetensorsTensor, SAFETENSORS_MAX_HEADER_BYTES,
-  SAFETENSORS_DECODABLE, HOST_LITTLE_ENDIAN, ParsedHeader, parseHeader, setOwn, describe,
+  SafetensorsContents,
+  SafetensorsEntry,
+  SafetensorsError,
+  SafetensorsErrorContext,
+  SafetensorsHandle,
+  SafetensorsTensor,
+  SAFETENSORS_MAX_HEADER_BYTES,
+  SAFETENSORS_DECODABLE,
+  HOST_LITTLE_ENDIAN,
+  ParsedHeader,
+  parseHeader,
+  setOwn,
 } from './safetensorsHeader';
 import { decode, undecodable } from './safetensorsDtype';
 
@@ -108,7 +118,10 @@ function openSource(label: string, source: ByteSource): SafetensorsHandle {
   const entry = (name: string): SafetensorsEntry => {
     const e = byName.get(name);
     if (e === undefined) {
-      const names = parsed.entries.slice(0, 8).map((x) => JSON.stringify(x.name)).join(', ');
+      const names = parsed.entries
+        .slice(0, 8)
+        .map((x) => JSON.stringify(x.name))
+        .join(', ');
       const more = parsed.entries.length > 8 ? `, … (${parsed.entries.length} in all)` : '';
       throw new SafetensorsError(label, `no such tensor; the file has ${names || 'no tensors'}${more}`, { tensor: name });
     }

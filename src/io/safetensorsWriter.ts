@@ -1,8 +1,18 @@
 // safetensors writer: deterministic (byte-wise name order, contiguous, header padded to 8 bytes as
 // safetensors' own writer), streamed in chunks, and atomic (io/atomic.ts).
 import {
-  SAFETENSORS_DTYPE_BYTES, SafetensorsEntry, SafetensorsError, SafetensorsTensor, SafetensorsWriteDtype, WriteSafetensorsOptions, WriteSafetensorsResult,
-  HOST_LITTLE_ENDIAN, METADATA_KEY, compareNames, describe, isPlainObject,
+  SAFETENSORS_DTYPE_BYTES,
+  SafetensorsEntry,
+  SafetensorsError,
+  SafetensorsTensor,
+  SafetensorsWriteDtype,
+  WriteSafetensorsOptions,
+  WriteSafetensorsResult,
+  HOST_LITTLE_ENDIAN,
+  METADATA_KEY,
+  compareNames,
+  describe,
+  isPlainObject,
 } from './safetensorsHeader';
 import { f32BitsToF16Bits, f32BitsToBf16Bits } from './safetensorsDtype';
 import { writeFileAtomicWith, writeFullySync } from './atomic';
@@ -24,11 +34,7 @@ const WRITE_CHUNK_ELEMENTS = 1 << 20;
  * streamed in chunks of 2^20 elements (F32 on little-endian hosts is written straight from the array).
  * Throws SafetensorsError naming the tensor on a bad shape/length, a reserved name or bad options.
  */
-export function writeSafetensors(
-  path: string,
-  tensors: Record<string, SafetensorsTensor>,
-  options: WriteSafetensorsOptions = {},
-): WriteSafetensorsResult {
+export function writeSafetensors(path: string, tensors: Record<string, SafetensorsTensor>, options: WriteSafetensorsOptions = {}): WriteSafetensorsResult {
   const dtype = options.dtype ?? 'F32';
   if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') {
     throw new SafetensorsError(path, `cannot write dtype ${describe(dtype)}; use 'F32', 'F16' or 'BF16'`, { field: 'dtype' });

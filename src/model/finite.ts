@@ -28,7 +28,10 @@ export function checkWeightValues(file: string, name: string, a: ArrayLike<numbe
     const v = a[i];
     if (!Number.isFinite(v)) throw new ModelFormatError(file, `tensor "${name}" has a non-finite value (${v}) at index ${i}`);
     if (v > MAX_ABS_WEIGHT || v < -MAX_ABS_WEIGHT) {
-      throw new ModelFormatError(file, `tensor "${name}" has a value ${v} at index ${i}, beyond ±${MAX_ABS_WEIGHT}: float32 arithmetic on it overflows (a corrupted or mis-scaled file)`);
+      throw new ModelFormatError(
+        file,
+        `tensor "${name}" has a value ${v} at index ${i}, beyond ±${MAX_ABS_WEIGHT}: float32 arithmetic on it overflows (a corrupted or mis-scaled file)`,
+      );
     }
   }
 }

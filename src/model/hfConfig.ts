@@ -2,7 +2,16 @@
 // appear only here, in hfNames.ts and in error messages.
 import { Arch, ModelConfig, validateConfig } from './config';
 import { ModelFormatError } from '../errors';
-import { ARCH_CONSTANTS, HF_ARCHITECTURES, HF_CLASS, HF_CONFIG_KEYS, HF_OPT_REMOVE_FINAL_NORM, HF_REQUIRED_VALUES, HfConfigKey, OPT_LAYER_NORM_EPS } from './hfNames';
+import {
+  ARCH_CONSTANTS,
+  HF_ARCHITECTURES,
+  HF_CLASS,
+  HF_CONFIG_KEYS,
+  HF_OPT_REMOVE_FINAL_NORM,
+  HF_REQUIRED_VALUES,
+  HfConfigKey,
+  OPT_LAYER_NORM_EPS,
+} from './hfNames';
 
 type Json = Record<string, unknown>;
 
@@ -19,7 +28,9 @@ export function hfArch(json: unknown, file = 'config.json'): Arch {
   const known = (name: unknown): name is string => typeof name === 'string' && Object.prototype.hasOwnProperty.call(HF_ARCHITECTURES, name);
   for (const a of archs) if (known(a)) return HF_ARCHITECTURES[a];
   if (known(json.model_type)) return HF_ARCHITECTURES[json.model_type];
-  const supported = Object.values(HF_CLASS).map((c) => c.architecture).join(', ');
+  const supported = Object.values(HF_CLASS)
+    .map((c) => c.architecture)
+    .join(', ');
   throw new ModelFormatError(file, `architectures ${show(json.architectures)} / model_type ${show(json.model_type)} is not supported; supported: ${supported}`);
 }
 
@@ -64,7 +75,10 @@ export function hfConfigToModelConfig(json: unknown, file = 'config.json'): Mode
   for (const r of HF_REQUIRED_VALUES[arch]) {
     const v = j[r.key] === undefined ? r.default : j[r.key];
     if (!r.allowed.some((a) => a === v)) {
-      throw new ModelFormatError(file, `"${r.key}": ${show(v)} is not supported for ${HF_CLASS[arch].architecture} (supported: ${r.allowed.map(show).join(', ')})`);
+      throw new ModelFormatError(
+        file,
+        `"${r.key}": ${show(v)} is not supported for ${HF_CLASS[arch].architecture} (supported: ${r.allowed.map(show).join(', ')})`,
+      );
     }
   }
   const keys = HF_CONFIG_KEYS[arch];
@@ -77,7 +91,10 @@ export function hfConfigToModelConfig(json: unknown, file = 'config.json'): Mode
   const nHeads = got.nHeads as number;
   if (got.dHead === undefined) {
     if (dModel % nHeads !== 0) {
-      throw new ModelFormatError(file, `"hidden_size" ${dModel} is not divisible by "num_attention_heads" ${nHeads}${arch === 'llama' ? ' (set "head_dim")' : ''}`);
+      throw new ModelFormatError(
+        file,
+        `"hidden_size" ${dModel} is not divisible by "num_attention_heads" ${nHeads}${arch === 'llama' ? ' (set "head_dim")' : ''}`,
+      );
     }
     got.dHead = dModel / nHeads;
   }
@@ -126,7 +143,8 @@ export function hfHasFinalNorm(json: unknown, file = 'config.json'): boolean {
   if (arch === 'llama') return true;
   const cfg = hfConfigToModelConfig(json, file);
   const remove = (json as Json)[HF_OPT_REMOVE_FINAL_NORM];
-  if (remove !== undefined && typeof remove !== 'boolean') throw new ModelFormatError(file, `"${HF_OPT_REMOVE_FINAL_NORM}" must be true or false, got ${show(remove)}`);
+  if (remove !== undefined && typeof remove !== 'boolean')
+    throw new ModelFormatError(file, `"${HF_OPT_REMOVE_FINAL_NORM}" must be true or false, got ${show(remove)}`);
   return cfg.preNorm && remove !== true;
 }
 
@@ -146,7 +164,8 @@ const TORCH_DTYPE = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as cons
  * OPT LayerNorm eps other than 1e-5, LLaMA with biases, a post-norm OPT with a final norm.
  */
 export function modelConfigToHfConfig(cfg: ModelConfig, opts: HfConfigOptions = {}): Record<string, unknown> {
-  if (cfg.layers) throw new Error('modelConfigToHfConfig: a pruned model (config.layers set) has per-layer widths HF configs cannot express; save it in the project format');
+  if (cfg.layers)
+    throw new Error('modelConfigToHfConfig: a pruned model (config.layers set) has per-layer widths HF configs cannot express; save it in the project format');
   validateConfig(cfg, { headDimFree: cfg.arch === 'llama' });
   const finalNorm = opts.finalNorm ?? true;
   const arch = cfg.arch;
@@ -157,10 +176,13 @@ export function modelConfigToHfConfig(cfg: ModelConfig, opts: HfConfigOptions = 
   if (arch === 'llama' && cfg.biases) throw new Error('modelConfigToHfConfig: LLaMA with biases is not supported (attention_bias/mlp_bias)');
   if (arch === 'llama' && !cfg.preNorm) throw new Error('modelConfigToHfConfig: LLaMA is always pre-norm (config.preNorm must be true)');
   if (arch === 'llama' && !finalNorm) throw new Error('modelConfigToHfConfig: LLaMA always has a final norm (weight norm_f)');
-  if (arch === 'opt' && cfg.normEps !== OPT_LAYER_NORM_EPS) throw new Error(`modelConfigToHfConfig: HF OPT's LayerNorm eps is fixed at ${OPT_LAYER_NORM_EPS}, config.normEps is ${cfg.normEps}`);
+  if (arch === 'opt' && cfg.normEps !== OPT_LAYER_NORM_EPS)
+    throw new Error(`modelConfigToHfConfig: HF OPT's LayerNorm eps is fixed at ${OPT_LAYER_NORM_EPS}, config.normEps is ${cfg.normEps}`);
   if (arch === 'opt' && cfg.nKvHeads !== cfg.nHeads) throw new Error(`modelConfigToHfConfig: OPT has no GQA (nKvHeads ${cfg.nKvHeads} ≠ nHeads ${cfg.nHeads})`);
-  if (arch === 'opt' && cfg.dHead * cfg.nHeads !== cfg.dModel) throw new Error(`modelConfigToHfConfig: OPT needs nHeads·dHead = dModel (${cfg.nHeads}·${cfg.dHead} ≠ ${cfg.dModel})`);
-  if (arch === 'opt' && !cfg.preNorm && finalNorm) throw new Error('modelConfigToHfConfig: a post-norm OPT (do_layer_norm_before false) cannot have a final LayerNorm in HF');
+  if (arch === 'opt' && cfg.dHead * cfg.nHeads !== cfg.dModel)
+    throw new Error(`modelConfigToHfConfig: OPT needs nHeads·dHead = dModel (${cfg.nHeads}·${cfg.dHead} ≠ ${cfg.dModel})`);
+  if (arch === 'opt' && !cfg.preNorm && finalNorm)
+    throw new Error('modelConfigToHfConfig: a post-norm OPT (do_layer_norm_before false) cannot have a final LayerNorm in HF');
   const out: Record<string, unknown> = { architectures: [HF_CLASS[arch].architecture], model_type: HF_CLASS[arch].modelType };
   for (const [field, spec] of Object.entries(HF_CONFIG_KEYS[arch])) {
     const v = field === 'embedDim' ? (cfg.embedDim ?? cfg.dModel) : cfg[field as keyof ModelConfig];

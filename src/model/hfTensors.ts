@@ -35,7 +35,8 @@ function openSharded(dir: string, indexFile: string): TensorSource {
     throw new ModelFormatError(indexFile, `cannot read the shard index: ${(e as Error).message}`);
   }
   const map = (index as { weight_map?: unknown })?.weight_map;
-  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new ModelFormatError(indexFile, '"weight_map" must be an object {tensor name: shard file}');
+  if (typeof map !== 'object' || map === null || Array.isArray(map))
+    throw new ModelFormatError(indexFile, '"weight_map" must be an object {tensor name: shard file}');
   const entries = Object.entries(map as Record<string, unknown>);
   if (entries.length === 0) throw new ModelFormatError(indexFile, '"weight_map" is empty');
   const handles = new Map<string, SafetensorsHandle>();
@@ -46,7 +47,8 @@ function openSharded(dir: string, indexFile: string): TensorSource {
         throw new ModelFormatError(indexFile, `weight_map["${name}"] must be a file name inside the checkpoint directory, got ${JSON.stringify(shard)}`);
       }
       if (!handles.has(shard)) handles.set(shard, openSafetensors(path.join(dir, shard)));
-      if (!handles.get(shard)!.has(name)) throw new ModelFormatError(path.join(dir, shard), `tensor "${name}" listed in ${HF_FILES.index} is not in this shard`);
+      if (!handles.get(shard)!.has(name))
+        throw new ModelFormatError(path.join(dir, shard), `tensor "${name}" listed in ${HF_FILES.index} is not in this shard`);
     }
   } catch (e) {
     close();

@@ -10,11 +10,4 @@ export const PRUNE_DEFAULTS = Object.freeze({
   sequential: false,
 });
 
-export const CALIBRATION_DEFAULTS = Object.freeze({
-  /** Calibration windows. */
-  samples: 64,
-  /** Tokens per calibration window. */
-  seqlen: 256,
-  /** Seed of the window draw. */
-  seed: 0,
-});
+// The calibration defaults (64 windows × 256 tokens, seed 0) are CALIBRATION_DEFAULTS in data/calibrationWindows.ts.

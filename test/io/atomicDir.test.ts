@@ -26,15 +26,19 @@ test('writeDirAtomic replaces a folder as a whole and leaves no sibling behind',
   assert.equal(fs.readFileSync(path.join(target, 'a.json'), 'utf8'), 'new');
   assert.deepEqual(fs.readdirSync(d), ['model']);
   // a failing writer leaves the old folder untouched and removes its partial copy
-  assert.throws(() => writeDirAtomic(target, (tmp) => {
-    fs.writeFileSync(path.join(tmp, 'a.json'), 'half');
-    throw new Error('disk full');
-  }), /disk full/);
+  assert.throws(
+    () =>
+      writeDirAtomic(target, (tmp) => {
+        fs.writeFileSync(path.join(tmp, 'a.json'), 'half');
+        throw new Error('disk full');
+      }),
+    /disk full/,
+  );
   assert.equal(fs.readFileSync(path.join(target, 'a.json'), 'utf8'), 'new');
   assert.deepEqual(fs.readdirSync(d), ['model']);
 });
 
-test('a swap killed between its two renames is undone by the next write; dead writers\' .part folders are removed', () => {
+test("a swap killed between its two renames is undone by the next write; dead writers' .part folders are removed", () => {
   const d = tmpDir('sp-swap-kill-');
   const target = path.join(d, 'model');
   const pid = deadPid();
@@ -55,11 +59,14 @@ test('a swap killed between its two renames is undone by the next write; dead wr
   assert.ok(fs.existsSync(live));
 });
 
-test('the output lock refuses a second writer while the first lives and takes over a dead one\'s lock', () => {
+test("the output lock refuses a second writer while the first lives and takes over a dead one's lock", () => {
   const d = tmpDir('sp-lock-');
   const target = path.join(d, 'out');
   const lock = acquireOutputLock(target);
-  assert.throws(() => acquireOutputLock(target), (e: unknown) => e instanceof OutputPathError && e.problem === 'locked' && /another run \(pid \d+/.test(e.message));
+  assert.throws(
+    () => acquireOutputLock(target),
+    (e: unknown) => e instanceof OutputPathError && e.problem === 'locked' && /another run \(pid \d+/.test(e.message),
+  );
   lock.release();
   lock.release();
   assert.ok(!fs.existsSync(lockFileOf(target)));
@@ -73,9 +80,18 @@ test('two processes saving to one folder: exactly one succeeds while the other h
   const d = tmpDir('sp-lock2-');
   const target = path.join(d, 'out');
   const lock = acquireOutputLock(target);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `
     const { acquireOutputLock } = require(${JSON.stringify(path.resolve(__dirname, '../../src/io/atomicDir.ts'))});
-    try { acquireOutputLock(${JSON.stringify(target)}); console.log('acquired'); } catch (e) { console.log(e.problem); }`], { encoding: 'utf8' });
+    try { acquireOutputLock(${JSON.stringify(target)}); console.log('acquired'); } catch (e) { console.log(e.problem); }`,
+    ],
+    { encoding: 'utf8' },
+  );
   lock.release();
   assert.equal(child.stdout.trim(), 'locked', child.stderr);
 });

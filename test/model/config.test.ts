@@ -18,7 +18,15 @@ test('validateConfig accepts the fixtures and names the field, value and rule of
     [{ normEps: 0 }, /config\.normEps must be a positive number/],
     [{ eosId: 9999 }, /eosId 2 must be below vocabSize|bosId .* eosId 9999 must be below vocabSize/],
     [{ layers: [{ ffn: [0], heads: [0, 1], kvHeads: [0] }] as never }, /config\.layers has 1 entries, nLayers is 2/],
-    [{ layers: [{ heads: [0], kvHeads: [0] }, { ffn: [0], heads: [0], kvHeads: [0] }] as never }, /config\.layers\[0\]\.ffn must be a list of kept indices, got nothing/],
+    [
+      {
+        layers: [
+          { heads: [0], kvHeads: [0] },
+          { ffn: [0], heads: [0], kvHeads: [0] },
+        ] as never,
+      },
+      /config\.layers\[0\]\.ffn must be a list of kept indices, got nothing/,
+    ],
   ];
   for (const [change, msg] of bad) {
     const c = base();

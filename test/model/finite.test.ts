@@ -25,7 +25,10 @@ function huge(): Model {
 test('a finite model has no non-finite stage; locateNonFinite names the layer and module otherwise, leaking nothing', async () => {
   await initBackend();
   const ok = fixtureModel({ arch: 'llama', layers: 3, dModel: 32, nHeads: 4, seed: 1, maxSeq: 16 });
-  for (const [m, want] of [[ok, null], [huge(), 'layers.1.ffn']] as const) {
+  for (const [m, want] of [
+    [ok, null],
+    [huge(), 'layers.1.ffn'],
+  ] as const) {
     const dm = toDevice(m);
     try {
       assert.equal(await noLeaks(() => locateNonFinite(dm.config, dm.weights, IDS)), want);
@@ -40,7 +43,10 @@ test('perplexity, generate and prune fail naming where values became non-finite 
   const m = huge();
   await assert.rejects(perplexity(m, IDS), (e: unknown) => e instanceof NonFiniteError && e.where === 'layers.1.ffn' && /NLL .* window 0/.test(e.message));
   await assert.rejects(generate(m, { steps: 3 }), (e: unknown) => e instanceof NonFiniteError && e.where === 'layers.1.ffn');
-  await assert.rejects(prune(m, { method: 'local', sparsity: 0.2, windows: [IDS, IDS.slice().reverse()] }), (e: unknown) => e instanceof NonFiniteError && e.where === 'layers.1');
+  await assert.rejects(
+    prune(m, { method: 'local', sparsity: 0.2, windows: [IDS, IDS.slice().reverse()] }),
+    (e: unknown) => e instanceof NonFiniteError && e.where === 'layers.1',
+  );
 });
 
 test('loading refuses weights beyond ±MAX_ABS_WEIGHT, naming file and tensor', () => {

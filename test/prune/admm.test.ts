@@ -43,7 +43,10 @@ function bruteForce(sigmas: number[], costs: number[], minCost: number): number 
   let best = Infinity;
   for (let s = 0; s < 1 << sigmas.length; s++) {
     let c = 0, v = 0;
-    for (let j = 0; j < sigmas.length; j++) if (s & (1 << j)) (c += costs[j]), (v += sigmas[j]);
+    for (let j = 0; j < sigmas.length; j++) if (s & (1 << j)) {
+      c += costs[j];
+      v += sigmas[j];
+    }
     if (c >= minCost - 1e-9) best = Math.min(best, v);
   }
   return best;

@@ -190,7 +190,10 @@ test('topK removes the k lowest-σ units per module: equals brute force for ever
         for (let mask = 0; mask < 1 << n; mask++) {
           let bits = 0;
           let s = 0;
-          for (let j = 0; j < n; j++) if (mask & (1 << j)) (bits++, (s += mod.scores[j]));
+          for (let j = 0; j < n; j++) if (mask & (1 << j)) {
+            bits++;
+            s += mod.scores[j];
+          }
           if (bits === k && s < best) best = s;
         }
         const got = removedSum([mod], res.removed);

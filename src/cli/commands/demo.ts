@@ -1,5 +1,5 @@
 import { parse, num, maxWindows } from '../args';
-import { CALIBRATION_DEFAULTS } from '../../prune/defaults';
+import { CALIBRATION_DEFAULTS } from '../../data/calibrationWindows';
 import { emit, cliIO } from '../output';
 import { progress } from '../progress';
 import { fetchData } from '../../data/fetch';

@@ -1,5 +1,5 @@
 import { parse, num, numList, str, choice, maxWindows } from '../args';
-import { CALIBRATION_DEFAULTS } from '../../prune/defaults';
+import { CALIBRATION_DEFAULTS } from '../../data/calibrationWindows';
 import { emit, table } from '../output';
 import { progress } from '../progress';
 import { loadModel, DEFAULT_MODEL } from '../../model/load';
