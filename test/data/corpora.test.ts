@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { UsageError } from '../../src/errors';
 import { CORPUS_FILES, CORPUS_NAMES, CorpusName, corpusText, joinC4, joinPtb, joinWikitext, pyLines, pyStrip, wikitextRows } from '../../src/data/corpora';
-import { DataFileError, projectRoot } from '../../src/data/datadir';
+import { DataFileError } from '../../src/data/datadir';
 import { knownFile } from '../../src/data/registry';
+import { REFERENCE_DATA, needsReferenceData } from '../referenceData';
 
-const SHARED = path.resolve(projectRoot(), '..', 'shared', 'datasets');
-const skip = existsSync(SHARED) ? false : `no reference data at ${SHARED}`;
+const SHARED = REFERENCE_DATA;
+const skip = needsReferenceData();
 const tmp = mkdtempSync(path.join(tmpdir(), 'sp-corpora-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

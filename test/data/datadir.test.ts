@@ -6,9 +6,12 @@ import { after, test } from 'node:test';
 import { checkFile, sha256File } from '../../src/data/checksum';
 import { DataFileError, dataFile, dataPath, locateDataDir, projectRoot, resolveDataDir } from '../../src/data/datadir';
 import { KNOWN_FILES, knownFile } from '../../src/data/registry';
+import { REFERENCE_DATA, needsReferenceData } from '../referenceData';
 
-const SHARED = path.resolve(projectRoot(), '..', 'shared', 'datasets');
-const skip = existsSync(SHARED) ? false : `no reference data at ${SHARED}`;
+const SHARED = REFERENCE_DATA;
+const skip = needsReferenceData();
+/** The default location, used when neither the option nor STRUCTPRUNE_DATA is given. */
+const DEFAULT_SHARED = path.resolve(projectRoot(), '..', 'shared', 'datasets');
 const tmp = mkdtempSync(path.join(tmpdir(), 'sp-datadir-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -34,8 +37,8 @@ test('resolveDataDir precedence: option > STRUCTPRUNE_DATA > ../shared/datasets 
   assert.equal(dataPath('a/b.txt', { dataDir: tmp }), path.join(tmp, 'a', 'b.txt'));
 });
 
-test('default data directory is ../shared/datasets relative to the project root when it exists', { skip }, () => {
-  assert.deepEqual(locateDataDir({ env: {} }), { dir: SHARED, source: 'shared' });
+test('default data directory is ../shared/datasets relative to the project root when it exists', { skip: existsSync(DEFAULT_SHARED) ? false : `no ${DEFAULT_SHARED}` }, () => {
+  assert.deepEqual(locateDataDir({ env: {} }), { dir: DEFAULT_SHARED, source: 'shared' });
 });
 
 test('dataFile verifies every known file of the reference data directory', { skip }, async () => {

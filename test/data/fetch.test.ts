@@ -9,12 +9,13 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { UsageError } from '../../src/errors';
-import { dataFile, projectRoot } from '../../src/data/datadir';
+import { dataFile } from '../../src/data/datadir';
 import { DataFetchError, FetchProgress, fetchData } from '../../src/data/fetch';
 import { KNOWN_FILES, KnownFile, knownFile } from '../../src/data/registry';
+import { REFERENCE_DATA, needsReferenceData } from '../referenceData';
 
-const SHARED = path.resolve(projectRoot(), '..', 'shared', 'datasets');
-const skip = existsSync(SHARED) ? false : `no reference data at ${SHARED}`;
+const SHARED = REFERENCE_DATA;
+const skip = needsReferenceData();
 const tmp = mkdtempSync(path.join(tmpdir(), 'sp-fetch-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 let dirCount = 0;

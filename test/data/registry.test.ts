@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { UsageError } from '../../src/errors';
-import { projectRoot } from '../../src/data/datadir';
 import { DATA_FILE_IDS, KNOWN_FILES, knownFile } from '../../src/data/registry';
+import { REFERENCE_DATA, needsReferenceData } from '../referenceData';
 
-const SHARED = path.resolve(projectRoot(), '..', 'shared', 'datasets');
+const SHARED = REFERENCE_DATA;
 const README = path.join(SHARED, 'README.md');
-const skip = existsSync(README) ? false : `no reference data at ${SHARED}`;
+const skip = needsReferenceData('README.md');
 
 interface Row {
   path: string;

@@ -20,8 +20,9 @@ import { writeSafetensors } from '../../src/io/safetensorsWriter';
 import type { HostTensor } from '../../src/model/hostTensor';
 import type { ModelConfig } from '../../src/model/config';
 import type { Model } from '../../src/model/model';
+import { REFERENCE_DATA } from '../referenceData';
 
-const DATA = path.resolve(__dirname, '../../../shared/datasets/stories260K');
+const DATA = path.join(REFERENCE_DATA, 'stories260K');
 const STORIES = path.join(DATA, 'stories260K.bin');
 const GOLDEN = path.join(DATA, 'golden.json');
 const haveStories = fs.existsSync(STORIES) && fs.existsSync(GOLDEN);

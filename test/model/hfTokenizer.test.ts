@@ -12,6 +12,7 @@ import {
 import { encode as llamaEncode, decode as llamaDecode, loadTokenizer, Tokenizer } from '../../src/model/tokenizer';
 import { loadLlama2c } from '../../src/model/llama2c';
 import { saveHfModel } from '../../src/model/hf';
+import { REFERENCE_DATA } from '../referenceData';
 
 const hasLib = (() => {
   try {
@@ -22,7 +23,7 @@ const hasLib = (() => {
   }
 })();
 const needLib = { skip: hasLib ? false : 'needs the npm package @huggingface/tokenizers' };
-const DATA = path.resolve(__dirname, '../../../shared/datasets');
+const DATA = REFERENCE_DATA;
 const TOK512 = path.join(DATA, 'stories260K/tok512.bin');
 const needTok512 = { skip: !hasLib ? needLib.skip : fs.existsSync(TOK512) ? false : `needs ${TOK512}` };
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'hftok-test-'));
