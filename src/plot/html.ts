@@ -83,7 +83,9 @@ export interface HtmlSection {
 /** A plain HTML table; cells are escaped. */
 export function htmlTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cell = (tag: string, v: string | number) => `<${tag}>${escapeHtml(String(v))}</${tag}>`;
-  return `<table>\n<thead><tr>${header.map((h) => cell('th', h)).join('')}</tr></thead>\n<tbody>\n${rows.map((r) => `<tr>${r.map((v) => cell('td', v)).join('')}</tr>`).join('\n')}\n</tbody>\n</table>\n`;
+  // a header of empty cells (a key/value table) is left out rather than drawn as an empty first row
+  const head = header.some((h) => h !== '') ? `<thead><tr>${header.map((h) => cell('th', h)).join('')}</tr></thead>\n` : '';
+  return `<table>\n${head}<tbody>\n${rows.map((r) => `<tr>${r.map((v) => cell('td', v)).join('')}</tr>`).join('\n')}\n</tbody>\n</table>\n`;
 }
 
 /** A complete self-contained page (plotly inlined once; plot ids `plot-0`, `plot-1`, … in order). */

@@ -45,6 +45,9 @@ export function moduleSparsityPlot(input: readonly ModuleSparsity[] | readonly M
     return {
       type: 'bar', name: s.label, x: labels, y: rows.map((m) => (m ? m.sparsity : null)),
       text: rows.map((m) => (m ? `${m.removed}/${m.units}` : '')),
+      // labels above the bars: a module with nothing removed has a zero-height bar but still shows "0/n"
+      textposition: 'outside',
+      cliponaxis: false,
       hovertemplate: '%{x}: %{y:.3f} (%{text} units)<extra>%{fullData.name}</extra>',
       marker: { color: seriesColor(i) },
     };
@@ -54,11 +57,13 @@ export function moduleSparsityPlot(input: readonly ModuleSparsity[] | readonly M
     barmode: 'group',
     showlegend: series.length > 1,
     xaxis: { title: { text: 'module' }, type: 'category', tickangle: -45 },
-    yaxis: { title: { text: 'removed units / units' }, range: [0, 1] },
+    yaxis: { title: { text: 'removed units / units' }, range: [0, 1.08] },
   };
   if (options.target !== undefined) {
     layout.shapes = [{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: options.target, y1: options.target, line: { color: '#333', dash: 'dash', width: 1 } }];
-    layout.annotations = [{ xref: 'paper', x: 1, xanchor: 'right', yref: 'y', y: options.target, yanchor: 'bottom', text: `target ${options.target}`, showarrow: false }];
+    // the label sits in the right margin, beside the line's end, where no bar or bar label can be
+    layout.annotations = [{ xref: 'paper', x: 1, xanchor: 'left', xshift: 4, yref: 'y', y: options.target, yanchor: 'middle', text: `target ${options.target}`, showarrow: false }];
+    layout.margin = { ...(layout.margin as Record<string, number>), r: 80 };
   }
   return { data, layout };
 }

@@ -65,6 +65,10 @@ test('report sections: summary, sparsity plot + table, ADMM trace only when ther
   assert.deepEqual(withTrace.map((s) => s.heading), ['Summary', 'Sparsity per module', undefined, 'ADMM trace']);
   assert.match(withTrace[0].html!, /perplexity \(tinystories-val\)<\/td><td>9\.4551/);
   assert.match(withTrace[0].html!, /260,032 → 198,208/);
+  // the key/value summary has no header row: its first row is the model, not an empty row
+  assert.doesNotMatch(withTrace[0].html!, /<thead>/);
+  assert.match(withTrace[0].html!, /<tbody>\n<tr><td>model<\/td><td>stories260K<\/td><\/tr>/);
+  assert.match(htmlTable(['k', 'v'], [['x', 1]]), /<thead><tr><th>k<\/th><th>v<\/th><\/tr><\/thead>/);
   assert.deepEqual(withTrace[1].spec!.data[0].y, [0.125, 60 / 172]);
   assert.equal(withTrace[3].spec!.data.length, 5);
   const baseline = reportSections({ report: { ...fakeReport(), method: 'local', admm: undefined, options: {} } });

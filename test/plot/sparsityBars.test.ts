@@ -18,6 +18,12 @@ test('sparsity bars: one bar per module at removed/units, short labels, target l
   assert.deepEqual(spec.data[0].text, ['0/8', '52/172', '1/8', '60/172', '2/8', '40/172']);
   const shapes = spec.layout.shapes as { y0: number; y1: number }[];
   assert.equal(shapes[0].y0, 0.3);
+  // labels above the bars, so "0/8" shows for a module with nothing removed; the target label in the right
+  // margin (x ≥ 1 of the paper, anchored left), where it cannot overlap a bar or a bar label
+  assert.equal(spec.data[0].textposition, 'outside');
+  const ann = (spec.layout.annotations as { x: number; xanchor: string; text: string }[])[0];
+  assert.ok(ann.x >= 1 && ann.xanchor === 'left', JSON.stringify(ann));
+  assert.ok((spec.layout.margin as { r: number }).r >= 70);
   assert.equal(spec.layout.showlegend, false);
   matchSnapshot('sparsityBars', spec);
 });
