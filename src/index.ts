@@ -61,7 +61,7 @@ export { sweep, SweepRow, SweepMethod } from './experiments/sweep';
 // Memory: the meter, the `global` reference method, the scaling experiment and the analytic model
 export { measureMemory, measureMemorySync, startMemoryMeter, MemoryMeter, MemoryUsage, wasmHeapBytes, maxRssBytes } from './util/memoryMeter';
 export { globalMask, taylorImportance, TaylorImportance, GlobalOptions } from './prune/global';
-export { familyMembers, familyModel, FamilyMember, FamilyName, FAMILY_NAMES } from './experiments/family';
+export { familyMembers, familyModel, familyConfig, FamilyMember, FamilyName, FAMILY_NAMES } from './experiments/family';
 export { memoryExperiment, runMemoryPoint, MemoryExperimentOptions, MemoryExperimentResult, MemoryPoint } from './experiments/memoryScaling';
 export { powerLawFit, PowerFit, logspace } from './util/numeric';
 export { predictPeak, memoryTable, configParams, REAL_CONFIGS, MemoryPrediction, MemoryTableRow, CalibrationSize } from './experiments/memoryModel';

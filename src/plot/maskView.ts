@@ -15,19 +15,17 @@ export interface MaskPlotOptions extends PlotOptions {
 
 /** Scores sorted ascending with their unit index and removed flag (the data the plot draws). */
 export function sortedMask(view: MaskView): { rank: number[]; score: number[]; unit: number[]; removed: boolean[] } {
-  // `scores` is indexed by position in the module's current units; kept ∪ removed are the original indices of
-  // those units, ascending in position order.
-  const units = [...view.kept, ...view.removed].sort((a, b) => a - b);
-  if (units.length !== view.scores.length) {
-    throw new RangeError(`maskPlot: ${view.id} has ${view.scores.length} scores but ${units.length} kept+removed units`);
+  // `scores`, `units` and `removedAt` are aligned by position in the module's current units.
+  const { units, removedAt } = view;
+  if (units.length !== view.scores.length || removedAt.length !== view.scores.length) {
+    throw new RangeError(`maskPlot: ${view.id} has ${view.scores.length} scores but ${units.length} units / ${removedAt.length} removed flags`);
   }
-  const gone = new Set(view.removed);
   const order = Array.from(view.scores, (_, u) => u).sort((a, b) => view.scores[a] - view.scores[b] || a - b);
   return {
     rank: order.map((_, r) => r),
     score: order.map((u) => view.scores[u]),
     unit: order.map((u) => units[u]),
-    removed: order.map((u) => gone.has(units[u])),
+    removed: order.map((u) => removedAt[u]),
   };
 }
 

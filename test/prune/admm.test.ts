@@ -143,6 +143,10 @@ test('inspectMask: the threshold separates kept from removed', async () => {
   for (const m of problem.modules) {
     const v = inspectMask(problem, s, m.id);
     assert.equal(v.kept.length + v.removed.length, m.spec.units.length);
+    // positions directly: units/removedAt aligned with scores, consistent with the kept/removed lists
+    assert.deepEqual(v.units, m.spec.units);
+    assert.deepEqual(v.units.filter((_, u) => v.removedAt[u]).sort((a, b) => a - b), [...v.removed].sort((a, b) => a - b));
+    assert.deepEqual(v.units.filter((_, u) => !v.removedAt[u]).sort((a, b) => a - b), [...v.kept].sort((a, b) => a - b));
     v.scores.forEach((sc, u) => (s.modules[problem.modules.indexOf(m)].removed[u] ? assert.ok(sc <= v.threshold) : assert.ok(sc >= v.threshold)));
   }
 });

@@ -47,6 +47,10 @@ export interface MaskView {
   scores: Float64Array;
   /** The threshold the Z-step used: the global λ, or this module's k-th smallest score for count allocations. */
   threshold: number;
+  /** Original index of the unit at each position (aligned with `scores`). */
+  units: number[];
+  /** Whether the unit at each position is removed (aligned with `scores`). */
+  removedAt: boolean[];
   /** Original indices of the kept and removed units. */
   kept: number[];
   removed: number[];
@@ -73,5 +77,5 @@ export function inspectMask(problem: AdmmProblem, state: AdmmState, moduleId: st
     const keptScores = Array.from(scores).filter((_, u) => !st.removed[u]);
     threshold = keptScores.length ? Math.min(...keptScores) : Infinity;
   }
-  return { id: moduleId, scores, threshold, kept, removed };
+  return { id: moduleId, scores, threshold, units: m.spec.units.slice(), removedAt: Array.from(st.removed, (r) => r === 1), kept, removed };
 }
