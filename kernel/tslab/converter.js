@@ -29,7 +29,7 @@ Object.defineProperty(exports, "__esModule", { value: true });
 exports.keepNamesInImport = exports.esModuleToCommonJSModule = exports.isCompleteCode = exports.createConverter = void 0;
 const path_1 = __importDefault(require("path"));
 const semver_1 = __importDefault(require("semver"));
-const ts = __importStar(require("@tslab/typescript-for-tslab"));
+const ts = __importStar(require("typescript"));
 const util_1 = require("./util");
 const tspath_1 = require("./tspath");
 // Enable this flag not only in sys instance in createConverter but
@@ -99,32 +99,25 @@ function createConverter(options) {
     sys.getCurrentDirectory = function () {
         return cwd;
     };
-    let rebuildTimer = null;
-    sys.setTimeout = (callback) => {
-        // TypeScript compier implements debouncing using a timer.
-        // It clears a timer when a new change is notified before the timer
-        // is fired and it starts rebuilding sources.
-        //
-        // In this converter, it often happens when notifyUpdateSrc and
-        // notifyUpdateDecls are called in sequence.
-        if (rebuildTimer) {
-            throw new Error("Unexpected pending rebuildTimer");
-        }
-        rebuildTimer = {
-            callback: () => {
-                callback();
-                rebuildTimer = null;
-            },
-        };
-        return rebuildTimer;
+    // structprune-ts fork: TypeScript debounces rebuilds with timers; it may hold more than one (a program
+    // update and a failed-lookup invalidation after a library file changed). tslab 1.0.22 allowed one and
+    // threw "Unexpected pending rebuildTimer" forever after. Keep them all and run them synchronously.
+    const pendingTimers = new Set();
+    sys.setTimeout = (callback, _ms, ...args) => {
+        const timer = { callback: () => callback(...args) };
+        pendingTimers.add(timer);
+        return timer;
     };
     sys.clearTimeout = (timeoutId) => {
-        if (rebuildTimer === timeoutId) {
-            rebuildTimer = null;
-            return;
-        }
-        throw new Error("clearing unexpected tiemr");
+        pendingTimers.delete(timeoutId);
     };
+    function runPendingTimers() {
+        while (pendingTimers.size > 0) {
+            const timer = pendingTimers.values().next().value;
+            pendingTimers.delete(timer);
+            timer.callback();
+        }
+    }
     sys.readFile = function (path, encoding) {
         if (path === srcFilename) {
             return srcPrefix + srcContent;
@@ -187,16 +180,48 @@ function createConverter(options) {
             }
         };
         fileWatchers.set(path, cb);
-        const watcher = ts.sys.watchFile(path, cb, pollingInterval);
+        // structprune-ts fork: no fs watcher; pollChangedFiles() compares modification times before each compile.
+        if (!virtualFiles.has(path) && !path.includes("/node_modules/")) {
+            polled.set(path, mtimeOf(path));
+        }
         return {
             close: () => {
                 fileWatchers.delete(path);
-                watcher.close();
+                polled.delete(path);
             },
         };
     };
+    sys.watchDirectory = () => ({ close: () => { } });
+    /** Watched project files (not node_modules) → modification time when last compiled. */
+    const polled = new Map();
+    function mtimeOf(path) {
+        try {
+            return ts.sys.getModifiedTime(path)?.getTime() ?? -1;
+        }
+        catch {
+            return -1;
+        }
+    }
+    /** Tell TypeScript about project files changed on disk since the last compile; returns their paths. */
+    function pollChangedFiles() {
+        const changed = [];
+        for (const [path, mtime] of polled) {
+            const now = mtimeOf(path);
+            if (now !== mtime) {
+                polled.set(path, now);
+                changed.push(path);
+            }
+        }
+        for (const path of changed) {
+            const cb = fileWatchers.get(path);
+            if (cb) {
+                cb(path, polled.get(path) === -1 ? ts.FileWatcherEventKind.Deleted : ts.FileWatcherEventKind.Changed);
+            }
+        }
+        return changed;
+    }
     // This takes several hundreds millisecs.
-    const host = ts.createWatchCompilerHost(Array.from(rootFiles), {
+    const host = ts.createWatchCompilerHost(Array.from(rootFiles), Object.assign({
         // module is ESNext, not ES2015, to support dynamic import.
         module: ts.ModuleKind.ESNext,
         // TODO(yunabe): Revisit how to resolve modules in the newer version of NodeJs.
@@ -210,23 +235,20 @@ function createConverter(options) {
         lib: transpileLib.map((lib) => `lib.${lib}.d.ts`),
         declaration: true,
         newLine: ts.NewLineKind.LineFeed,
-        // Remove 'use strict' from outputs.
-        noImplicitUseStrict: true,
         experimentalDecorators: true,
         resolveJsonModule: true,
         jsx: ts.JsxEmit.React,
         typeRoots: getTypeRoots(),
         // allowJs, checkJs and outDir are necessary to transpile .js files.
         allowJs: true,
-        checkJs: true,
-        disableTopLevelAwait: true,
+        checkJs: false,
         // tslab does not show error messages in d.ts (e.g. files in @types).
         // This may improve the compile performance slightly.
         skipLibCheck: true,
         // rootDir is necessary to stabilize the paths of output files.
         rootDir: cwd,
         outDir,
-    }, sys, null, function (d) {
+    }, projectCheckOptions(cwd, options)), sys, null, function (d) {
         console.log(d.messageText);
     }, function (d) {
         // Drop watch status changes.
@@ -269,9 +291,11 @@ function createConverter(options) {
         }
         asMutable(srcFile).parent = declsFile;
         const diag = convertDiagnostics(getPreEmitDiagnosticsWithDependencies(builder, srcFile));
-        if (diag.diagnostics.length > 0) {
+        // structprune-ts fork: only errors in the cell (and in-notebook modules) stop it; see executor.js.
+        if (diag.diagnostics.some((d) => !d.fileName || virtualFiles.has((0, tspath_1.normalizeJoin)(cwd, d.fileName)))) {
             return {
                 diagnostics: diag.diagnostics,
+                fatal: true,
             };
         }
         let output;
@@ -279,6 +303,11 @@ function createConverter(options) {
         let lastExpressionVar;
         let sideOutputs;
         for (const dep of getAllSrcDependencies(builder, srcFile)) {
+            // structprune-ts fork: files on disk (the library) run through Node's require (tsx hook), so that
+            // an edited file can be reloaded; only the cell and in-notebook modules are emitted here.
+            if (dep !== srcFilename && !virtualFiles.has(dep)) {
+                continue;
+            }
             if (sideInputsConverted.has(dep)) {
                 continue;
             }
@@ -319,26 +348,15 @@ function createConverter(options) {
         return {
             output: esModuleToCommonJSModule(output, transpileTarget),
             declOutput,
-            diagnostics: diag.diagnostics,
-            hasToplevelAwait: diag.hasToplevelAwait,
+            diagnostics: diag.diagnostics.filter((d) => d.category === ts.DiagnosticCategory.Error),
+            hasToplevelAwait: diag.hasToplevelAwait || hasTopLevelAwait(srcFile),
             sideOutputs,
             lastExpressionVar,
         };
     }
     function getTypeRoots() {
-        // If @types/node does not exist in the default type roots,
-        // use @types under tslab/node_modules (bug#10).
-        // TODO: Integration-test for this behavior.
-        const typeRoots = ts.getDefaultTypeRoots(cwd, {
-            directoryExists: sys.directoryExists,
-        }) || [];
-        for (const root of typeRoots) {
-            if (ts.sys.fileExists((0, tspath_1.normalizeJoin)(root, "node", "package.json"))) {
-                return typeRoots;
-            }
-        }
-        typeRoots.push((0, tspath_1.normalizeJoin)(__dirname, "..", "node_modules", "@types"));
-        return typeRoots;
+        // structprune-ts fork: the @types folders of the project (node_modules/@types up the tree), as tsc.
+        return ts.getEffectiveTypeRoots({}, { directoryExists: sys.directoryExists, getCurrentDirectory: () => cwd }) || [];
     }
     function inspect(prevDecl, src, position) {
         // c.f.
@@ -347,7 +365,7 @@ function createConverter(options) {
         let declsFile = builder.getSourceFile(declFilename);
         let srcFile = builder.getSourceFile(srcFilename);
         asMutable(srcFile).parent = declsFile;
-        const info = ts.getQuickInfoAtPosition(srcFile, builder.getProgram().getTypeChecker(), cancellationToken, position + srcPrefix.length);
+        const info = getQuickInfoAtPosition(srcFile, builder.getProgram().getTypeChecker(), position + srcPrefix.length);
         if (info && info.textSpan) {
             info.textSpan.start -= srcPrefix.length;
         }
@@ -594,21 +612,32 @@ function createConverter(options) {
         return ret;
     }
     function updateContent(decls, src) {
-        const changed = declContent != decls || srcContent != src;
-        const oldBuilder = builder;
         declContent = decls;
         srcContent = src;
+        pollChangedFiles();
         notifyUpdateSrc(srcFilename, ts.FileWatcherEventKind.Changed);
         notifyUpdateDecls(declFilename, ts.FileWatcherEventKind.Changed);
-        if (!rebuildTimer) {
-            throw new Error("rebuildTimer is not set properly");
+        runPendingTimers();
+    }
+    /** structprune-ts fork: TypeScript 5.9 accepts top-level await in a module; find it to run the cell async. */
+    function hasTopLevelAwait(srcFile) {
+        let found = false;
+        function visit(node) {
+            if (found) {
+                return;
+            }
+            if (ts.isFunctionLike(node) || ts.isClassLike(node) || ts.isModuleDeclaration(node)) {
+                return;
+            }
+            if (ts.isAwaitExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier) ||
+                (ts.isVariableDeclarationList(node) && (node.flags & ts.NodeFlags.AwaitUsing) === ts.NodeFlags.AwaitUsing)) {
+                found = true;
+                return;
+            }
+            ts.forEachChild(node, visit);
         }
-        rebuildTimer.callback();
-        if (builder === oldBuilder && changed) {
-            // TypeScript 3.9 checkes if files are updated internally and recreate
-            // builder only when files are updated. TypeScript 3.6 did not.
-            console.warn("builder is not recreated though contents are changed.");
-        }
+        ts.forEachChild(srcFile, visit);
+        return found;
     }
     /**
      * Check if `d` is a diagnostic from a top-level await.
@@ -688,7 +717,14 @@ function createConverter(options) {
                 });
                 continue;
             }
-            traverseDiagnosticMessageChain(start, end, d.messageText, diagnostics, fileName);
+            diagnostics.push({
+                start,
+                end,
+                messageText: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+                category: d.category,
+                code: d.code,
+                fileName,
+            });
         }
         return { diagnostics, hasToplevelAwait };
     }
@@ -712,7 +748,7 @@ function createConverter(options) {
      * @param setLastExprName A callback to store the created name.
      */
     function getCustomTransformers(checker, declsFile, locals, setLastExprName) {
-        const nullTransformationContext = ts.getNullTransformationContext();
+        const nullTransformationContext = ts.nullTransformationContext;
         return {
             after: [after],
             afterDeclarations: [afterDeclarations],
@@ -734,6 +770,17 @@ function createConverter(options) {
         // Wrap identifiers to previous variables with exports.
         function wrapPrevIdentifier(node) {
             var _a, _b;
+            // structprune-ts fork: `{ rows }` naming an earlier cell's variable becomes `{ rows: exports.rows }`
+            // (tslab 1.0.22 left it as `{ rows }`: ReferenceError). The name of a shorthand property resolves
+            // to the property symbol; its value symbol is what was declared in an earlier cell.
+            if (ts.isShorthandPropertyAssignment(node)) {
+                const value = checker.getShorthandAssignmentValueSymbol(node);
+                const prevShorthand = ((value === null || value === void 0 ? void 0 : value.declarations) ?? []).some((d) => d.getSourceFile() === declsFile);
+                if (prevShorthand) {
+                    return ts.factory.createPropertyAssignment(ts.factory.createIdentifier(ts.idText(node.name)), ts.factory.createPropertyAccessExpression(ts.factory.createIdentifier("exports"), ts.idText(node.name)));
+                }
+                return node;
+            }
             if (!ts.isIdentifier(node)) {
                 return ts.visitEachChild(node, wrapPrevIdentifier, nullTransformationContext);
             }
@@ -815,11 +862,8 @@ function createConverter(options) {
         }
         rootFiles.add(path);
         watch.updateRootFileNames(Array.from(rootFiles));
-        if (!rebuildTimer) {
-            throw new Error("rebuildTimer is not set properly");
-        }
         // Note: builder is updated iff content is changed.
-        rebuildTimer.callback();
+        runPendingTimers();
         const file = builder.getSourceFile(path);
         const diags = ts.getPreEmitDiagnostics(builder.getProgram(), file);
         return convertDiagnostics(diags).diagnostics;
@@ -884,8 +928,6 @@ function esModuleToCommonJSModule(js, target) {
             esModuleInterop: true,
             target,
             newLine: ts.NewLineKind.LineFeed,
-            // Remove 'use strict' from outputs.
-            noImplicitUseStrict: true,
         },
     }).outputText;
     return out;
@@ -929,12 +971,14 @@ function keepNamesInImport(im, names) {
 exports.keepNamesInImport = keepNamesInImport;
 function getCompletionsAtPosition(program, log, sourceFile, position, preferences, triggerCharacter) {
     const host = {};
-    return ts.Completions.getCompletionsAtPositionForTslab(host, program, log, sourceFile, position, preferences, triggerCharacter, ts.CompletionTriggerKind.Invoked, {
+    return ts.Completions.getCompletionsAtPosition(host, program, log, sourceFile, position, preferences, triggerCharacter, ts.CompletionTriggerKind.Invoked, {
         isCancellationRequested: () => false,
         throwIfCancellationRequested: () => void 0,
-    });
+    }, /*formatContext*/ undefined);
 }
 function forwardTslabPath(cwd, path) {
+    // structprune-ts fork: `import "tslab"` type-checks against the project's node_modules/tslab (devDependency).
+    return path;
     const rel = path_1.default.relative((0, tspath_1.normalizeJoin)(cwd, "node_modules", "tslab"), path);
     if (rel.startsWith("..")) {
         return path;
@@ -948,7 +992,20 @@ function getPreEmitDiagnosticsWithDependencies(builder, sourceFile) {
             files.push(builder.getSourceFile(dep));
         }
     }
-    return ts.getPreEmitDiagnosticsOfFiles(builder.getProgram(), files);
+    // structprune-ts fork: TypeScript's ts.getPreEmitDiagnostics for several files (tslab patched it in).
+    const program = builder.getProgram();
+    const diagnostics = [
+        ...program.getConfigFileParsingDiagnostics(),
+        ...program.getOptionsDiagnostics(),
+        ...program.getGlobalDiagnostics(),
+    ];
+    for (const file of files) {
+        diagnostics.push(...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file));
+        if (ts.getEmitDeclarations(program.getCompilerOptions())) {
+            diagnostics.push(...program.getDeclarationDiagnostics(file));
+        }
+    }
+    return ts.sortAndDeduplicateDiagnostics(diagnostics);
 }
 /**
  * Get a list of all .ts and .js file dependencies (including `sourceFile`) of `sourceFile`.
@@ -957,4 +1014,68 @@ function getAllSrcDependencies(builder, sourceFile) {
     return builder
         .getAllDependencies(sourceFile)
         .filter((dep) => dep.endsWith(".js") || (dep.endsWith(".ts") && !dep.endsWith(".d.ts")));
+}
+
+/**
+ * structprune-ts fork: quick info (inspect) from TypeScript 5.9's internal helpers (tslab's TypeScript fork
+ * exported ts.getQuickInfoAtPosition for this).
+ */
+function getQuickInfoAtPosition(sourceFile, checker, position) {
+    const node = ts.getTouchingPropertyName(sourceFile, position);
+    if (node === sourceFile) {
+        return undefined;
+    }
+    const container = ts.getContainerNode(node);
+    const textSpan = ts.createTextSpanFromBounds(node.getStart(sourceFile), node.getEnd());
+    const symbol = checker.getSymbolAtLocation(node);
+    if (!symbol || checker.isUnknownSymbol(symbol)) {
+        if (!ts.isExpression(node)) {
+            return undefined;
+        }
+        const type = checker.getTypeAtLocation(node);
+        return type && {
+            kind: "",
+            kindModifiers: "",
+            textSpan,
+            displayParts: ts.typeToDisplayParts(checker, type, container),
+            documentation: type.symbol ? type.symbol.getDocumentationComment(checker) : undefined,
+            tags: type.symbol ? type.symbol.getJsDocTags(checker) : undefined,
+        };
+    }
+    const { symbolKind, displayParts, documentation, tags } = ts.SymbolDisplay.getSymbolDisplayPartsDocumentationAndSymbolKind(checker, symbol, sourceFile, container, node);
+    return { kind: symbolKind, kindModifiers: "", textSpan, displayParts, documentation, tags };
+}
+/**
+ * structprune-ts fork: the project's type-checking options (tsconfig.json in the kernel's directory): strict,
+ * strictNullChecks, noImplicitOverride, target/lib/types … Options tslab needs to compile cells (module,
+ * declaration, outDir, rootDir, allowJs) stay tslab's. No tsconfig.json: TypeScript's strict defaults.
+ */
+function projectCheckOptions(cwd, options) {
+    const keep = ["strict", "noImplicitAny", "strictNullChecks", "strictFunctionTypes", "strictBindCallApply",
+        "strictPropertyInitialization", "strictBuiltinIteratorReturn", "noImplicitThis", "useUnknownInCatchVariables", "alwaysStrict",
+        "noImplicitOverride", "noImplicitReturns", "noFallthroughCasesInSwitch", "noUncheckedIndexedAccess",
+        "exactOptionalPropertyTypes", "noPropertyAccessFromIndexSignature", "target", "lib", "types",
+        "esModuleInterop", "resolveJsonModule", "forceConsistentCasingInFileNames", "skipLibCheck",
+        "experimentalDecorators", "emitDecoratorMetadata", "useDefineForClassFields"];
+    const file = ts.findConfigFile(cwd, ts.sys.fileExists, "tsconfig.json");
+    if (!file || path_1.default.dirname(file) !== path_1.default.resolve(cwd)) {
+        return { strict: true };
+    }
+    const read = ts.readConfigFile(file, ts.sys.readFile);
+    if (read.error) {
+        console.error("tsconfig.json: " + ts.flattenDiagnosticMessageText(read.error.messageText, "\n"));
+        return { strict: true };
+    }
+    const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path_1.default.dirname(file), undefined, file);
+    const out = {};
+    for (const key of keep) {
+        if (parsed.options[key] !== undefined) {
+            out[key] = parsed.options[key];
+        }
+    }
+    if (options === null || options === void 0 ? void 0 : options.isBrowser) {
+        delete out.lib;
+        delete out.types;
+    }
+    return out;
 }

@@ -7,6 +7,7 @@ exports.createExecutor = exports.createRequire = void 0;
 const path_1 = __importDefault(require("path"));
 const vm_1 = __importDefault(require("vm"));
 const module_1 = __importDefault(require("module"));
+const fs_1 = __importDefault(require("fs"));
 const metadata_1 = require("./metadata");
 const tspath_1 = require("./tspath");
 /**
@@ -51,8 +52,8 @@ function wrapRequire(req, dirname, sideOutputs, sideModules) {
             }
             const arg = argArray[0];
             if (arg === "tslab") {
-                // Hook require('tslab').
-                return require("..");
+                // Hook require('tslab'): this fork's public API.
+                return require("./public");
             }
             const mod = requireFromSideOutputs(arg);
             if (mod) {
@@ -84,6 +85,7 @@ function createExecutor(rootDir, convs, console) {
         require: req,
     });
     let prevDecl = "";
+    let lastLibraryWarnings = "";
     let interrupted = new Error("Interrupted asynchronously");
     let rejectInterruptPromise;
     let interruptPromise;
@@ -118,34 +120,76 @@ function createExecutor(rootDir, convs, console) {
             },
         });
     }
-    function printDiagnostics(diagnostics) {
-        for (const diag of diagnostics) {
-            console.error("%s%d:%d - %s", diag.fileName ? diag.fileName + " " : "", diag.start.line + 1, diag.start.character + 1, diag.messageText);
-        }
+    function formatDiagnostic(diag) {
+        const where = diag.fileName ? diag.fileName + ":" : "cell line ";
+        return `${where}${diag.start.line + 1}:${diag.start.character + 1} - error TS${diag.code}: ${diag.messageText}`;
     }
+    /** structprune-ts fork: TypeScript diagnostics as one Jupyter error (ename/evalue/traceback). */
+    function diagnosticsError(diagnostics) {
+        const lines = diagnostics.map(formatDiagnostic);
+        return {
+            ename: "TypeScriptError",
+            evalue: lines[0] + (lines.length > 1 ? ` (and ${lines.length - 1} more)` : ""),
+            traceback: lines,
+        };
+    }
+    /** structprune-ts fork: a thrown value as a Jupyter error; stack frames of the kernel itself are dropped. */
+    function thrownError(e) {
+        if (e instanceof Error || (e && typeof e === "object" && "message" in e)) {
+            const ename = e.name || (e.constructor && e.constructor.name) || "Error";
+            const evalue = String(e.message);
+            let stack = typeof e.stack === "string" ? e.stack.split("\n") : [`${ename}: ${evalue}`];
+            // Node prefixes errors thrown in vm code with the source line and a caret: start at "Name: message".
+            const first = stack.findIndex((line) => line.startsWith(ename));
+            if (first > 0) {
+                stack = stack.slice(first);
+            }
+            const traceback = stack.filter((line) => !line.includes(__dirname) && !/node:vm|node:internal|sigintHandlersWrap/.test(line));
+            if (e === interrupted) {
+                return { ename: "Interrupted", evalue: "the cell was interrupted", traceback: ["Interrupted: the cell was interrupted"] };
+            }
+            return { ename, evalue, traceback: traceback.length ? traceback : [`${ename}: ${evalue}`] };
+        }
+        return { ename: "Error", evalue: `a non-Error value was thrown: ${String(e)}`, traceback: [`Uncaught ${String(e)}`] };
+    }
+    /**
+     * Run a cell. Resolves to `{ ok, error?, value?, hasValue }` (structprune-ts fork: tslab 1.0.22 printed
+     * errors to stderr and the last value to stdout, and resolved to a boolean).
+     */
     async function execute(src) {
         const meta = (0, metadata_1.getCodeMetadata)(src);
         if (meta.module) {
             const conv = meta.mode === "browser" ? convs.browser : convs.node;
-            printDiagnostics(conv.addModule(meta.module, src, meta));
-            // Always returns true because modules are registered regardless of errors in src.
-            return true;
+            const diags = conv.addModule(meta.module, src, meta);
+            // Modules are registered regardless of errors in src; errors are reported.
+            return diags.length > 0 ? { ok: false, error: diagnosticsError(diags) } : { ok: true };
         }
         if (meta.mode === "browser") {
             // TODO: Bundle and display browser JS
-            return true;
+            return { ok: true };
         }
+        reloadChangedModules();
         const converted = convs.node.convert(prevDecl, src);
         if (converted.sideOutputs) {
             updateSideOutputs(converted.sideOutputs);
         }
-        if (converted.diagnostics.length > 0) {
-            printDiagnostics(converted.diagnostics);
-            return false;
+        // structprune-ts fork: errors in the cell fail it; type errors in project files it imports (the library)
+        // are printed as warnings, once per change, and the cell runs (the library runs through tsx like the CLI).
+        const cellDiags = converted.fatal ? converted.diagnostics : converted.diagnostics.filter((d) => !d.fileName);
+        const libDiags = converted.diagnostics.filter((d) => d.fileName);
+        const libText = libDiags.map(formatDiagnostic).join("\n");
+        if (libText !== lastLibraryWarnings) {
+            lastLibraryWarnings = libText;
+            if (libText) {
+                console.error(`warning: type errors in project files (the cell still runs):\n${libText}`);
+            }
+        }
+        if (cellDiags.length > 0) {
+            return { ok: false, error: diagnosticsError(cellDiags) };
         }
         if (!converted.output) {
             prevDecl = converted.declOutput || "";
-            return true;
+            return { ok: true };
         }
         let promise = null;
         try {
@@ -165,26 +209,122 @@ function createExecutor(rootDir, convs, console) {
             }
         }
         catch (e) {
-            console.error(e);
-            return false;
+            return { ok: false, error: thrownError(e) };
         }
         if (promise) {
             try {
                 await Promise.race([promise, interruptPromise]);
             }
             catch (e) {
-                console.error(e);
-                return false;
+                return { ok: false, error: thrownError(e) };
             }
         }
         prevDecl = converted.declOutput || "";
-        if (converted.lastExpressionVar &&
-            exports[converted.lastExpressionVar] != null) {
-            let ret = exports[converted.lastExpressionVar];
+        if (converted.lastExpressionVar && converted.lastExpressionVar in exports) {
+            const value = exports[converted.lastExpressionVar];
             delete exports[converted.lastExpressionVar];
-            console.log(ret);
+            return { ok: true, value, hasValue: value !== undefined };
         }
-        return true;
+        return { ok: true };
+    }
+    /**
+     * structprune-ts fork: reload project modules (not node_modules) whose file changed since they were
+     * loaded, and every module that imports them, from Node's require cache; then rebind what earlier cells
+     * imported from them (`import * as sp`, `import { f }`) to the new modules. Returns the changed files.
+     */
+    const loadedMtime = new Map();
+    function projectModules() {
+        const out = [];
+        for (const [file, mod] of Object.entries(require.cache)) {
+            if (mod && file.startsWith(rootDir + path_1.default.sep) && !file.startsWith(__dirname) && !file.includes(`${path_1.default.sep}node_modules${path_1.default.sep}`)) {
+                out.push(mod);
+            }
+        }
+        return out;
+    }
+    function mtime(file) {
+        try {
+            return fs_1.default.statSync(file).mtimeMs;
+        }
+        catch {
+            return -1;
+        }
+    }
+    function reloadChangedModules() {
+        const mods = projectModules();
+        const changed = [];
+        for (const mod of mods) {
+            const now = mtime(mod.filename);
+            const was = loadedMtime.get(mod.filename);
+            if (was === undefined) {
+                loadedMtime.set(mod.filename, now);
+            }
+            else if (was !== now) {
+                changed.push(mod.filename);
+            }
+        }
+        if (changed.length === 0) {
+            return changed;
+        }
+        // Importers, transitively (module.children lists every module a module required).
+        const importers = new Map();
+        for (const mod of Object.values(require.cache)) {
+            for (const child of (mod && mod.children) || []) {
+                if (!importers.has(child.filename)) {
+                    importers.set(child.filename, new Set());
+                }
+                importers.get(child.filename).add(mod.filename);
+            }
+        }
+        const stale = new Set();
+        const todo = [...changed];
+        while (todo.length > 0) {
+            const file = todo.pop();
+            if (stale.has(file) || !(file in require.cache) || !file.startsWith(rootDir + path_1.default.sep) || file.includes(`${path_1.default.sep}node_modules${path_1.default.sep}`)) {
+                continue;
+            }
+            stale.add(file);
+            todo.push(...(importers.get(file) || []));
+        }
+        // What earlier cells hold from stale modules: the module objects and their exported values.
+        const held = new Map();
+        for (const file of stale) {
+            const old = require.cache[file].exports;
+            held.set(old, { file, key: null });
+            if (old && typeof old === "object") {
+                for (const key of Object.keys(old)) {
+                    const v = old[key];
+                    if ((typeof v === "function" || (v && typeof v === "object")) && !held.has(v)) {
+                        held.set(v, { file, key });
+                    }
+                }
+            }
+        }
+        for (const file of stale) {
+            delete require.cache[file];
+            loadedMtime.delete(file);
+        }
+        for (const file of changed) {
+            if (stale.has(file)) {
+                console.log(`[reloaded ${path_1.default.relative(rootDir, file)} and the modules importing it]`);
+            }
+        }
+        for (const name of Object.getOwnPropertyNames(exports)) {
+            const h = held.get(exports[name]);
+            if (!h) {
+                continue;
+            }
+            try {
+                const fresh = require(h.file);
+                exports[name] = h.key === null ? fresh : fresh[h.key];
+            }
+            catch (e) {
+                // The next cell that imports it reports the error (e.g. a syntax error in the edited file).
+                console.error(`[reload of ${path_1.default.relative(rootDir, h.file)} failed: ${e && e.message}]`);
+                break;
+            }
+        }
+        return changed;
     }
     function inspect(src, position) {
         const conv = (0, metadata_1.getCodeMetadata)(src).mode === "browser" ? convs.browser : convs.node;

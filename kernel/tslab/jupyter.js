@@ -40,6 +40,25 @@ const util_1 = require("util");
 const converter_1 = require("./converter");
 const inspect_1 = require("./inspect");
 const util_2 = require("./util");
+const path_1 = __importDefault(require("path"));
+/**
+ * structprune-ts fork: the library's display module (src/plot/display.ts under the kernel's working directory),
+ * loaded through Node's require (the tsx hook is installed by start.js), so the kernel and the cells share it.
+ * null when the project has none.
+ */
+function loadLibraryDisplay() {
+    const file = path_1.default.join(process.cwd(), "src", "plot", "display.ts");
+    if (!fs_1.default.existsSync(file)) {
+        return null;
+    }
+    try {
+        return require(file);
+    }
+    catch (e) {
+        console.error("[src/plot/display.ts failed to load: " + (e && e.message) + "]");
+        return null;
+    }
+}
 const utf8Decoder = new util_1.TextDecoder();
 /**
  * The process-wide global variable to hold the last valid
@@ -144,23 +163,33 @@ class ZmqMessage {
     }
 }
 class ExecutionCount {
-    constructor(count) {
+    constructor(count, error) {
         this.count = count;
+        this.error = error;
     }
 }
+/** structprune-ts fork: the kernel's identity in kernel_info and the key of its display hook. */
+const IMPLEMENTATION = "structprune-ts";
+const KERNEL_HOOK = Symbol.for("structprune.kernel");
+const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 class JupyterHandlerImpl {
     constructor(executor, isJs) {
         this.execCount = 0;
         this.executor = executor;
         this.execQueue = new util_2.TaskQueue();
         this.isJs = isJs;
+        /** structprune-ts fork: this session's history, `{ line, input, output }` (tslab kept none). */
+        this.history = [];
+        /** Display hook state shared with the library (src/plot/display.ts): e.g. "plotly" once loaded. */
+        this.loaded = new Set();
     }
     handleKernel() {
+        const ts = require("typescript");
         let lang = "typescript";
-        let version = "3.7.2";
-        let implementation = "tslab";
+        let version = ts.version;
+        let implementation = IMPLEMENTATION;
         let file_extension = ".ts";
-        let banner = "TypeScript";
+        let banner = `StructPrune-TS kernel: TypeScript ${ts.version} (project tsconfig), Node ${process.version}; tslab-derived`;
         let mimetype = "text/typescript";
         if (this.isJs) {
             lang = "javascript";
@@ -171,87 +200,213 @@ class JupyterHandlerImpl {
             mimetype = "text/javascript";
         }
         const reply = {
+            status: "ok",
             protocol_version: "5.3",
             implementation,
-            implementation_version: "1.0.0",
+            implementation_version: "1.0.22-structprune.1",
             language_info: {
                 name: lang,
                 version,
                 mimetype,
                 file_extension,
+                pygments_lexer: lang,
             },
             banner,
+            help_links: [],
         };
         if (!this.isJs) {
             // This fix https://github.com/yunabe/tslab/issues/18 in both Jupyter notebook and JupyterLab magically.
             reply.language_info.codemirror_mode = {
-                // mode is used to enable TypeScript CodeMirror in jupyterlab:
-                // https://github.com/jupyterlab/jupyterlab/blob/1377bd183764860b384bea7c36ea1c52b6095e05/packages/codemirror/src/mode.ts#L133
-                // As we can see in the code, jupyterlab does not pass codemirror_mode to CodeMirror directly.
-                // Thus, `typescript: true` below is not used in jupyterlab.
                 mode: "typescript",
-                // name and typescript are used to enable TypeScript CodeMirror in notebook.
-                // We don't fully understand why this combination works magically. It might be related to:
-                // https://github.com/jupyter/notebook/blob/8b21329deb9dd04271b12e3d2790c5be9f1fd51e/notebook/static/notebook/js/notebook.js#L2199
-                // Also, typescript flag is defined in:
-                // https://codemirror.net/mode/javascript/index.html
                 name: "javascript",
                 typescript: true,
             };
         }
         return reply;
     }
-    async handleExecute(req, writeStream, writeDisplayData) {
+    /**
+     * Run an execute_request. `io` publishes on IOPub: `stream(name, text)`, `displayData(content, update)`,
+     * `publish(msgType, content)`. Resolves to the execute_reply content.
+     */
+    async handleExecute(req, io) {
         let status = "ok";
         let count = null;
+        let error = null;
         try {
-            count = await this.execQueue.add(() => this.handleExecuteImpl(req, writeStream, writeDisplayData));
+            count = await this.execQueue.add(() => this.handleExecuteImpl(req, io));
         }
         catch (e) {
             if (e instanceof ExecutionCount) {
                 status = "error";
                 count = e;
+                error = e.error;
             }
             else if (e instanceof util_2.TaskCanceledError) {
-                status = "abort";
+                status = "aborted";
             }
             else {
                 status = "error";
+                error = { ename: "KernelError", evalue: String(e && e.message || e), traceback: [String(e && e.stack || e)] };
                 console.error("unexpected error:", e);
             }
             if (status === "error") {
-                // Sleep 200ms to abort all pending tasks in ZMQ queue then reset the task queue.
-                // https://github.com/yunabe/tslab/issues/19
-                // We might just need to sleep 1ms here to process all pending requests in ZMQ.
-                // But we wait for 200ms for safety. 200ms is selected from:
-                // https://material.io/design/motion/speed.html#duration
-                this.execQueue.reset(200);
+                // The cells already queued (a "run all") were chained to this one and are aborted; accept new ones
+                // now. tslab 1.0.22 waited 200 ms (https://github.com/yunabe/tslab/issues/19), which also aborted a
+                // client's next request sent right after this reply (nbclient with allow_errors, jupyter console).
+                this.execQueue.reset();
             }
         }
-        return {
-            status: status,
-            execution_count: count ? count.count : undefined,
+        if (count && count.error && status === "ok") {
+            // stop_on_error: false — the error did not cancel the queue.
+            status = "error";
+            error = count.error;
+        }
+        const reply = { status, execution_count: count ? count.count : this.execCount };
+        if (status === "ok") {
+            reply.user_expressions = {};
+            reply.payload = [];
+        }
+        if (error) {
+            Object.assign(reply, error);
+        }
+        return reply;
+    }
+    /**
+     * The body of handleExecute: publishes execute_input, runs the cell, then its execute_result or error.
+     * When the execution failed, this method throws ExecutionCount (with the error) to cancel pending tasks.
+     */
+    async handleExecuteImpl(req, io) {
+        // Python kernel forward outputs to the cell even after the execution is finished.
+        // We follow the same convension here.
+        process.stdout.write = this.createWriteToIopub("stdout", io.stream);
+        process.stderr.write = this.createWriteToIopub("stderr", io.stream);
+        exports.lastWriteDisplayData = io.displayData;
+        this.installHook(io);
+        const silent = !!req.silent;
+        const storeHistory = req.store_history === undefined ? !silent : !!req.store_history && !silent;
+        const count = new ExecutionCount(storeHistory ? ++this.execCount : this.execCount);
+        const entry = { line: count.count, input: req.code, output: null };
+        if (storeHistory) {
+            this.history.push(entry);
+        }
+        if (!silent) {
+            io.publish("execute_input", { code: req.code, execution_count: count.count });
+        }
+        const result = await this.executor.execute(req.code);
+        if (!result.ok) {
+            if (!silent) {
+                io.publish("error", result.error);
+            }
+            count.error = result.error;
+            if (req.stop_on_error === false) {
+                return count;
+            }
+            throw count;
+        }
+        if (result.hasValue && !silent) {
+            const bundles = this.formatValue(result.value);
+            for (const b of bundles.slice(0, -1)) {
+                io.displayData({ data: b.data, metadata: b.metadata || {}, transient: {} }, false);
+            }
+            const last = bundles[bundles.length - 1];
+            io.publish("execute_result", { execution_count: count.count, data: last.data, metadata: last.metadata || {} });
+            entry.output = typeof last.data["text/plain"] === "string" ? last.data["text/plain"] : null;
+        }
+        return count;
+    }
+    /**
+     * The display hook the library finds at globalThis[Symbol.for("structprune.kernel")] (src/plot/display.ts):
+     * display(bundle) sends display_data to the running cell, clearOutput(wait) a clear_output message.
+     */
+    installHook(io) {
+        const loaded = this.loaded;
+        globalThis[KERNEL_HOOK] = {
+            name: IMPLEMENTATION,
+            loaded,
+            display(content, update = false) {
+                io.displayData({ data: content.data, metadata: content.metadata || {}, transient: content.transient || {} }, update);
+            },
+            clearOutput(wait = false) {
+                io.publish("clear_output", { wait: !!wait });
+            },
         };
     }
     /**
-     * The body of handleExecute.
-     * When the execution failed, this method throws ExecutionCount to
-     * - Pass ExecutionCount to the caller.
-     * - At the same time, cancel pending tasks on execQueue.
-     * TODO: Figure out a cleaner and more natural solution.
+     * MIME bundles for a cell's last value: the library's (src/plot/display.ts `kernelBundles`, which knows
+     * plot specs, ADMM states, reports, tables) when it is there, else the value's
+     * [Symbol.for("Jupyter.display")]() bundle, else util.inspect text. The last bundle is the execute_result;
+     * those before it (e.g. the plotly.js loader, once) go out as display_data.
      */
-    async handleExecuteImpl(req, writeStream, writeDisplayData) {
-        // Python kernel forward outputs to the cell even after the execution is finished.
-        // We follow the same convension here.
-        process.stdout.write = this.createWriteToIopub("stdout", writeStream);
-        process.stderr.write = this.createWriteToIopub("stderr", writeStream);
-        exports.lastWriteDisplayData = writeDisplayData;
-        let count = new ExecutionCount(++this.execCount);
-        let ok = await this.executor.execute(req.code);
-        if (!ok) {
-            throw count;
+    formatValue(value) {
+        const lib = loadLibraryDisplay();
+        if (lib && typeof lib.kernelBundles === "function") {
+            try {
+                const out = lib.kernelBundles(value);
+                if (Array.isArray(out) && out.length > 0) {
+                    return out;
+                }
+            }
+            catch (e) {
+                console.error("[display failed, shown as text: " + (e && e.message) + "]");
+            }
         }
-        return count;
+        if (value !== null && (typeof value === "object" || typeof value === "function") && typeof value[JUPYTER_DISPLAY] === "function") {
+            try {
+                const data = value[JUPYTER_DISPLAY]();
+                if (data && typeof data === "object") {
+                    return [{ data: "text/plain" in data ? data : Object.assign({ "text/plain": (0, util_1.inspect)(value) }, data) }];
+                }
+            }
+            catch (e) {
+                console.error("[Symbol.for('Jupyter.display') failed: " + (e && e.message) + "]");
+            }
+        }
+        return [{ data: { "text/plain": (0, util_1.inspect)(value) } }];
+    }
+    /** history_request: tail / range / search over this session (session number 1). */
+    handleHistory(req) {
+        const session = 1;
+        let items = this.history;
+        const type = req.hist_access_type;
+        if (type === "tail") {
+            items = req.n ? items.slice(-req.n) : items.slice();
+        }
+        else if (type === "range") {
+            if (req.session !== undefined && req.session > 0 && req.session !== session) {
+                items = [];
+            }
+            else {
+                const start = req.start || 0;
+                const stop = req.stop == null ? Infinity : req.stop;
+                items = items.filter((h) => h.line >= start && h.line < stop);
+            }
+        }
+        else if (type === "search") {
+            const glob = String(req.pattern || "*");
+            const re = new RegExp("^" + glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]") + "$");
+            items = items.filter((h) => re.test(h.input));
+            if (req.unique) {
+                const seen = new Set();
+                const uniq = [];
+                for (let i = items.length - 1; i >= 0; i--) {
+                    if (!seen.has(items[i].input)) {
+                        seen.add(items[i].input);
+                        uniq.unshift(items[i]);
+                    }
+                }
+                items = uniq;
+            }
+            if (req.n) {
+                items = items.slice(-req.n);
+            }
+        }
+        else {
+            return { status: "error", ename: "ValueError", evalue: `unknown hist_access_type ${JSON.stringify(type)}`, traceback: [], history: [] };
+        }
+        return {
+            status: "ok",
+            history: items.map((h) => (req.output ? [session, h.line, [h.input, h.output]] : [session, h.line, h.input])),
+        };
     }
     createWriteToIopub(name, writeStream) {
         return (buffer, encoding) => {
@@ -312,7 +467,8 @@ class JupyterHandlerImpl {
     }
     handleShutdown(req) {
         return {
-            restart: false,
+            status: "ok",
+            restart: !!(req && req.restart),
         };
     }
     close() {
@@ -359,6 +515,14 @@ class ZmqServer {
                 case "complete_request":
                     this.handleComplete(sock, msg);
                     break;
+                case "history_request":
+                    this.reply(sock, msg, "history_reply", this.handler.handleHistory(msg.content));
+                    break;
+                case "interrupt_request":
+                    // structprune-ts fork: also on the control channel (kernel.json asks for signals, as tslab).
+                    this.handler.executor.interrupt();
+                    this.reply(sock, msg, "interrupt_reply", { status: "ok" });
+                    break;
                 case "comm_info_request":
                     // This is sent for ipywidgets with content = { target_name: 'jupyter.widget' }.
                     this.handleCommInfoRequest(sock, msg);
@@ -375,9 +539,16 @@ class ZmqServer {
             this.publishStatus("idle", msg);
         }
         if (terminated) {
-            // TODO: Write tests for the graceful termination.
+            // structprune-ts fork: close, then exit (tfjs' wasm backend and timers would keep the process alive).
             this.close();
+            setTimeout(() => process.exit(0), 100);
         }
+    }
+    reply(sock, msg, msgType, content) {
+        const reply = msg.createReply();
+        reply.header.msg_type = msgType;
+        reply.content = content;
+        reply.signAndSend(this.connInfo.key, sock);
     }
     handleKernelInfo(sock, msg) {
         const reply = msg.createReply();
@@ -403,7 +574,13 @@ class ZmqServer {
             reply.content = data;
             reply.signAndSend(this.connInfo.key, this.iopub);
         };
-        const content = await this.handler.handleExecute(msg.content, writeStream, writeDisplayData);
+        const publish = (msgType, content) => {
+            const reply = msg.createReply();
+            reply.header.msg_type = msgType;
+            reply.content = content;
+            reply.signAndSend(this.connInfo.key, this.iopub);
+        };
+        const content = await this.handler.handleExecute(msg.content, { stream: writeStream, displayData: writeDisplayData, publish });
         reply.content = content;
         reply.signAndSend(this.connInfo.key, sock);
     }
@@ -427,9 +604,9 @@ class ZmqServer {
     }
     handleCommInfoRequest(sock, msg) {
         const reply = msg.createReply();
-        reply.header.msg_type = "complete_reply";
+        reply.header.msg_type = "comm_info_reply";
         // comm is not supported in tslab now. Returns an empty comms.
-        reply.content = { comms: {} };
+        reply.content = { status: "ok", comms: {} };
         reply.signAndSend(this.connInfo.key, sock);
     }
     handleShutdown(sock, msg) {

@@ -28,7 +28,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.getCodeMetadata = void 0;
 const util_1 = require("./util");
-const ts = __importStar(require("@tslab/typescript-for-tslab"));
+const ts = __importStar(require("typescript"));
 function getCodeMetadata(src) {
     var _a;
     const scanner = ts.createScanner(ts.ScriptTarget.Latest, 

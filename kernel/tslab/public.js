@@ -23,11 +23,11 @@ var __importStar = (this && this.__importStar) || function (mod) {
     return result;
 };
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.display = exports.newDisplay = exports.versions = void 0;
+exports.clearOutput = exports.display = exports.newDisplay = exports.versions = void 0;
 const crypto_1 = require("crypto");
 const jupyter = __importStar(require("./jupyter"));
 const util_1 = require("./util");
-const ts = __importStar(require("@tslab/typescript-for-tslab"));
+const ts = __importStar(require("typescript"));
 /** The version strings of tslab and its dependencies. */
 exports.versions = {
     tslab: (0, util_1.getVersion)(),
@@ -109,3 +109,15 @@ class DisplayImpl {
  * Utility functions to display rich contents in tslab.
  */
 exports.display = new DisplayImpl();
+/**
+ * structprune-ts fork: clear the output of the running cell (a clear_output message); `wait` defers the
+ * clearing until the next output arrives (no flicker when redrawing).
+ */
+function clearOutput(wait = false) {
+    const hook = globalThis[Symbol.for("structprune.kernel")];
+    if (!hook) {
+        throw Error("Not ready");
+    }
+    hook.clearOutput(wait);
+}
+exports.clearOutput = clearOutput;

@@ -12,7 +12,8 @@ let versionCache = null;
  */
 function getVersion() {
     if (versionCache == null) {
-        versionCache = require("../package.json").version;
+        // structprune-ts fork of tslab 1.0.22 (kernel/tslab/NOTICE.md).
+        versionCache = "1.0.22-structprune.1";
     }
     return versionCache;
 }
