@@ -290,7 +290,7 @@ function createConverter(options) {
             srcFile = builder.getSourceFile(srcFilename);
         }
         asMutable(srcFile).parent = declsFile;
-        const diag = convertDiagnostics(getPreEmitDiagnosticsWithDependencies(builder, srcFile));
+        const diag = convertDiagnostics(getPreEmitDiagnosticsWithDependencies(builder, srcFile, declsFile));
         // structprune-ts fork: only errors in the cell (and in-notebook modules) stop it; see executor.js.
         if (diag.diagnostics.some((d) => !d.fileName || virtualFiles.has((0, tspath_1.normalizeJoin)(cwd, d.fileName)))) {
             return {
@@ -985,10 +985,18 @@ function forwardTslabPath(cwd, path) {
     }
     return (0, tspath_1.normalizeJoin)(path_1.default.dirname(__dirname), rel);
 }
-function getPreEmitDiagnosticsWithDependencies(builder, sourceFile) {
+function getPreEmitDiagnosticsWithDependencies(builder, sourceFile, declsFile) {
     const files = [sourceFile];
-    for (const dep of getAllSrcDependencies(builder, sourceFile)) {
-        if (dep !== sourceFile.fileName) {
+    // structprune-ts fork: also the project files earlier cells imported (through the declarations file), so
+    // that an edited library file is checked by the next cell even when that cell imports nothing.
+    const deps = new Set(getAllSrcDependencies(builder, sourceFile));
+    if (declsFile) {
+        for (const dep of getAllSrcDependencies(builder, declsFile)) {
+            deps.add(dep);
+        }
+    }
+    for (const dep of deps) {
+        if (dep !== sourceFile.fileName && (!declsFile || dep !== declsFile.fileName)) {
             files.push(builder.getSourceFile(dep));
         }
     }

@@ -157,6 +157,14 @@ function createExecutor(rootDir, convs, console) {
      * errors to stderr and the last value to stdout, and resolved to a boolean).
      */
     async function execute(src) {
+        try {
+            return await executeCell(src);
+        }
+        finally {
+            rememberLoadedModules();
+        }
+    }
+    async function executeCell(src) {
         const meta = (0, metadata_1.getCodeMetadata)(src);
         if (meta.module) {
             const conv = meta.mode === "browser" ? convs.browser : convs.node;
@@ -248,6 +256,14 @@ function createExecutor(rootDir, convs, console) {
         }
         catch {
             return -1;
+        }
+    }
+    /** Modification times of project modules loaded by the cell that just ran (the baseline for reloads). */
+    function rememberLoadedModules() {
+        for (const mod of projectModules()) {
+            if (!loadedMtime.has(mod.filename)) {
+                loadedMtime.set(mod.filename, mtime(mod.filename));
+            }
         }
     }
     function reloadChangedModules() {
