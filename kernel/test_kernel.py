@@ -3,9 +3,9 @@
 
 Run with Debian's /usr/bin/python3 (python3-jupyter-kernel-test; see scripts/setup-jupyter.sh):
     /usr/bin/python3 kernel/test_kernel.py
-Every check of jupyter_kernel_test runs; failures that are known tslab 1.0.22 deviations (STACK.md) are
-reported as such, not as errors. Exit status 1 only for an unexpected failure. A known deviation that
-passes is reported as fixed (update KNOWN_DEVIATIONS then). Last line: `N passed, N known deviations, N failed`.
+Every check of jupyter_kernel_test runs. The kernel (kernel/tslab, a fork of tslab 1.0.22) has no known
+deviation left; KNOWN_DEVIATIONS stays as the place to list one, reported as such, not as an error. Exit
+status 1 for any other failure. Last line: `N passed, N known deviations, N failed`.
 """
 import os
 import sys
@@ -16,18 +16,13 @@ os.environ['JUPYTER_PATH'] = os.pathsep.join([HERE] + [p for p in os.environ.get
 
 import jupyter_kernel_test as jkt  # noqa: E402  (after JUPYTER_PATH)
 
-# test name -> what tslab does instead (measured with tslab 1.0.22).
-KNOWN_DEVIATIONS = {
-    'test_kernel_info': 'kernel_info_reply has no "status" field (message-spec validation fails)',
-    'test_error': 'a throwing cell replies status "error" without ename/evalue and sends no "error" message (the error text goes to stderr)',
-    'test_execute_result': 'the value of the last expression goes to stdout, not an execute_result message',
-}
+# test name -> what the kernel does instead (tslab 1.0.22 had three: kernel_info without status, errors
+# without ename/evalue and no error message, last values on stdout instead of execute_result).
+KNOWN_DEVIATIONS = {}
 
-# Checks without a sample: what tslab offers there.
+# Checks without a sample, and why.
 NOT_TESTED = {
-    'test_history': 'tslab keeps no history (history_request is not implemented)',
-    'test_pager': 'tslab has no pager payloads',
-    'test_clear_output': 'tslab has no clear_output call (tslab.newDisplay() overwrites with update_display_data)',
+    'test_pager': 'not applicable: TypeScript has no `?` help syntax; inspect_request (Shift-Tab) shows types and docs',
 }
 
 
@@ -42,12 +37,19 @@ class StructPruneKernelTests(jkt.KernelTests):
     complete_code_samples = ['1 + 1', 'const x = 3;']
     incomplete_code_samples = ['function f(a: number) {', 'const y = [1, 2,']
     code_generate_error = 'throw new Error("boom")'
-    code_execute_result = [{'code': '6 * 7', 'result': '42'}]
+    code_execute_result = [
+        {'code': '6 * 7', 'result': '42'},
+        {'code': '[{ method: "local", ppl: 9.5 }]', 'mime': 'text/html'},  # a result table (src/plot/display.ts)
+    ]
     code_display_data = [
         {'code': 'import * as tslab from "tslab";\ntslab.display.html("<b>bold</b>")', 'mime': 'text/html'},
         {'code': 'import * as tslab from "tslab";\ntslab.display.markdown("**bold**")', 'mime': 'text/markdown'},
+        {'code': 'import { display } from "./src/plot/display";\ndisplay([{ a: 1, b: "x" }])', 'mime': 'text/html'},
     ]
     code_inspect_sample = 'Math.max'
+    supported_history_operations = ('tail', 'range', 'search')
+    code_history_pattern = '6 * 7'
+    code_clear_output = 'import { clearOutput } from "./src/plot/display";\nclearOutput()'
 
 
 class Recorder(unittest.TestResult):

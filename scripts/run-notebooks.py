@@ -2,9 +2,9 @@
 """Execute the project's notebooks headless and check every plot draws in a real browser.
 
 For each notebook (default: notebooks/*.ipynb, in name order):
-  1. execute it cell by cell with nbclient on the repo's tslab kernel spec (kernel/, via JUPYTER_PATH);
-     on the first failing cell print the cell and its real error (tslab sends errors as stderr text and
-     an execute_reply without ename/evalue, which nbconvert shows as an empty error) and stop;
+  1. execute it cell by cell with nbclient on the repo's kernel spec (kernel/, via JUPYTER_PATH); on the
+     first failing cell print the cell and its error (name, message, traceback) and stop; the executed
+     code cells must carry execution counts 1..n;
   2. save the executed notebook and its nbconvert HTML (lab template) under --out;
   3. render the HTML in headless Chromium (--dump-dom) and check every plot div (class structprune-plot,
      written by src/plot/html.ts): an svg.main-svg is present, the number of g.trace elements equals its
@@ -93,6 +93,9 @@ def execute(nb, path, timeout):
                     err = 'the kernel died\n%s' % err
                 return False, 'cell %d failed:\n--- source ---\n%s\n--- error ---\n%s' % (index, src, err), times
             times.append(time.time() - t0)
+    counts = [c.get('execution_count') for c in nb.cells if c.cell_type == 'code']
+    if counts != list(range(1, len(counts) + 1)):
+        return False, 'execution counts %r, expected 1..%d (execute_input / execute_reply counts)' % (counts, len(counts)), times
     return True, '', times
 
 

@@ -2,9 +2,10 @@
 # Install the Debian pieces the notebooks, their tests and the kernel conformance test need, when missing:
 #   jupyter-client jupyter-nbconvert python3-nbclient   execute notebooks headless, convert them to HTML
 #   python3-jupyter-kernel-test                        kernel conformance (kernel/test_kernel.py)
+#   jupyter-console                                    `jupyter console --kernel structprune-ts` (kernel tests)
 #   chromium fonts-liberation                          render the HTML and check every plot drew (DOM check)
 # With --ui also jupyter-notebook (the browser UI). Idempotent: does nothing when everything is there.
-# The tslab kernel itself is an npm devDependency (`npm ci`); the repo's kernel spec is kernel/ — point
+# The kernel itself is kernel/tslab (a fork of tslab's, on npm pieces from `npm ci`); its spec is kernel/ — point
 # JUPYTER_PATH at it (printed at the end). Jupyter's Python modules live under Debian's /usr/bin/python3,
 # not a pyenv/conda `python3`: the runners call /usr/bin/python3 explicitly.
 # Used by .ci/run. Needs root or sudo on Debian/Ubuntu; elsewhere it prints what to install.
@@ -30,6 +31,7 @@ have_py_modules "jupyter_client, nbformat" || missing+=(jupyter-client)
 have_py_modules "nbconvert" || missing+=(jupyter-nbconvert)
 have_py_modules "nbclient" || missing+=(python3-nbclient)
 have_py_modules "jupyter_kernel_test" || missing+=(python3-jupyter-kernel-test)
+have_py_modules "jupyter_console" || missing+=(jupyter-console)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if command -v dpkg-query >/dev/null 2>&1; then have_pkg fonts-liberation || missing+=(fonts-liberation); fi
 if [ "$ui" = 1 ]; then have_py_modules "notebook" || missing+=(jupyter-notebook); fi
@@ -52,9 +54,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Check the result the way the runners use it.
-"$py" -c "import jupyter_client, nbformat, nbclient, nbconvert, jupyter_kernel_test" || { echo "setup-jupyter.sh: Jupyter modules still missing under $py" >&2; exit 1; }
+"$py" -c "import jupyter_client, nbformat, nbclient, nbconvert, jupyter_kernel_test, jupyter_console" || { echo "setup-jupyter.sh: Jupyter modules still missing under $py" >&2; exit 1; }
 command -v chromium >/dev/null 2>&1 || { echo "setup-jupyter.sh: chromium still missing" >&2; exit 1; }
-if [ ! -f "$root/node_modules/tslab/dist/main.js" ]; then
-  echo "setup-jupyter.sh: note: tslab is not installed yet; run \`npm install\` (or \`npm ci\`) in $root" >&2
+if [ ! -d "$root/node_modules/zeromq" ] || [ ! -d "$root/node_modules/typescript" ]; then
+  echo "setup-jupyter.sh: note: the kernel's npm pieces (typescript, zeromq, tsx) are not installed yet; run \`npm ci\` in $root" >&2
 fi
 echo "setup-jupyter.sh: Jupyter ready. Kernel spec: export JUPYTER_PATH=\"$root/kernel\${JUPYTER_PATH:+:\$JUPYTER_PATH}\""

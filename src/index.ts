@@ -76,4 +76,5 @@ export { moduleEnergyPlot } from './plot/energyPlot';
 export { perplexityPlot } from './plot/perplexityPlot';
 export { memoryScalingPlot } from './plot/memoryPlot';
 export { show, initPlotly } from './plot/notebook';
+export { display, clearOutput, toMimeBundle, JUPYTER_DISPLAY, MimeBundle } from './plot/display';
 export { writeHtmlReport, writeHtmlPage } from './plot/html';

@@ -1,4 +1,4 @@
-// The notebook adapter: display a plot spec in a tslab notebook. Call `initPlotly()` once per notebook
+// The notebook adapter: display a plot spec in a notebook (the structprune-ts kernel, or plain tslab). Call `initPlotly()` once per notebook
 // (it inlines the plotly.js bundle as an HTML output, so the executed notebook, its nbconvert HTML and
 // the live page all draw offline), then `show(spec)` per plot. Each plot is one display_data message with
 //   text/html                        the div + Plotly.newPlot script (html.ts) — classic Notebook, nbconvert
@@ -9,18 +9,24 @@
 // runs outside a kernel, and the library does not depend on tslab.
 import { randomBytes } from 'crypto';
 import { UsageError } from '../errors';
-import { PlotSpec, expectedMarks } from './spec';
+import { PlotSpec } from './spec';
 import { plotFragment, plotlyScript } from './html';
+import { kernelHook, specText } from './display';
 
 /** Where display data goes: one call per display_data message (MIME type → content). */
 export interface NotebookDisplay {
   bundle(data: Record<string, unknown>): void;
+  /** What this notebook's page has loaded (the kernel's; e.g. 'plotly'), when known. */
+  loaded?: Set<string>;
 }
 
 type WriteDisplayData = (content: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
 
 /** The display of the running tslab kernel. Throws a UsageError outside a tslab cell. */
 export function tslabDisplay(): NotebookDisplay {
+  // The structprune-ts kernel (kernel/): its display hook (src/plot/display.ts); else tslab's writer.
+  const hook = kernelHook();
+  if (hook) return { bundle: (data) => hook.display({ data }), loaded: hook.loaded };
   let jupyter: { lastWriteDisplayData: WriteDisplayData | null };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -40,13 +46,12 @@ export function tslabDisplay(): NotebookDisplay {
 /** Inline plotly.js into the notebook (≈ 4.8 MB output, once, before the first `show`). */
 export function initPlotly(display: NotebookDisplay = tslabDisplay()): void {
   display.bundle({ 'text/html': plotlyScript(), 'text/plain': '[plotly.js loaded]' });
+  display.loaded?.add('plotly');
 }
 
 /** One-line text form of a spec: title and what it draws. */
 export function specSummary(spec: PlotSpec): string {
-  const title = (spec.layout.title as { text?: string } | undefined)?.text ?? 'plot';
-  const { traces, points } = expectedMarks(spec);
-  return `[plot] ${title}: ${traces} traces, ${points} points`;
+  return specText(spec);
 }
 
 /** Display a spec in the current notebook cell (see the header for the MIME types). */
