@@ -11,8 +11,8 @@
 //    printed and the input is not run. An input cut short (an open brace, …) continues on the next line.
 // 2. run: the input alone is transpiled to script JavaScript (imports become require, unused ones kept) and
 //    handed to Node's own REPL evaluator, which implements top-level await (`const x = await …` included).
-// `npm run repl` starts this file with tsx's require hook (`node -r tsx/cjs`), so the library loads exactly
-// as in the CLI (bin/structprune.js). The backend is initialised before the prompt: tfjs-wasm's Emscripten glue adds a
+// `npm run repl` starts this file with tsx's loader (`node --import tsx scripts/repl.ts`, package.json), so the
+// library's TypeScript loads as in the CLI (bin/structprune.js, which registers `tsx/cjs`). The backend is initialised before the prompt: tfjs-wasm's Emscripten glue adds a
 // process 'uncaughtException' listener, which Node's REPL refuses while it evaluates an input.
 import * as path from 'path';
 import * as nodeRepl from 'repl';

@@ -17,6 +17,7 @@ export { loadHfModel, saveHfModel } from './model/hf';
 export { hfConfigToModelConfig, modelConfigToHfConfig } from './model/hfConfig';
 export { loadHfTokenizer } from './model/hfTokenizer';
 export { fixtureModel, writeFixture } from './model/fixture';
+export { NonFiniteError, locateNonFinite, MAX_ABS_WEIGHT } from './model/finite';
 
 // Data
 export { resolveDataDir, locateDataDir, dataFile, DataFileError } from './data/datadir';
@@ -29,16 +30,18 @@ export { createRng, Rng } from './util/rng';
 export { perplexity, PerplexityResult } from './eval/perplexity';
 export { evaluate } from './eval/evaluate';
 export { corpusIds } from './data/corpusIds';
+export { readTextFile, NamedText } from './data/textFile';
 
 // Pruning
 export { COUPLING, moduleSpecs, ModuleSpec, prunableParams, totalUnitCost } from './prune/coupling';
 export { collectStats, CalibrationStats, ModuleGram } from './prune/stats';
 export { buildProblems, unitEnergies, ModuleProblem } from './prune/moduleProblems';
-export { compensate } from './prune/compensate';
+export { compensate, CompensationInput, CompensationOptions } from './prune/compensate';
 export { sliceModel, zeroUnits, RemovedMask } from './prune/slice';
 export { localMask, globalThresholdMask } from './prune/baselines';
 export { finalizePruning } from './prune/finalize';
-export { calibrationWindows, CalibrationSpec } from './data/calibrationWindows';
+export { calibrationWindows, CalibrationSpec, CALIBRATION_DEFAULTS } from './data/calibrationWindows';
+export { PRUNE_DEFAULTS } from './prune/defaults';
 export { prune, PruneOptions, PruneReport, PruneResult, PRUNE_METHODS, PruneMethod } from './prune/prune';
 export { moduleEnergies } from './prune/moduleEnergies';
 export { energies, EnergyTable } from './prune/energyTable';
@@ -51,7 +54,9 @@ export { init as admmInit, step as admmStep, pStep, projectZ, AdmmState, AdmmRep
 export { iterate, runAdmm, inspectMask, MaskView } from './prune/admm/run';
 
 // Saving
-export { savePruned, loadPruned } from './model/pruned';
+export { savePruned, loadPruned, SavePrunedOptions } from './model/pruned';
+export { checkOutputFile, checkOutputDir, OutputPathError, OutputPolicyOptions } from './io/outputPath';
+export { acquireOutputLock, writeDirAtomic, OutputLock } from './io/atomicDir';
 export { readSafetensors, openSafetensors } from './io/safetensorsReader';
 export { writeSafetensors } from './io/safetensorsWriter';
 

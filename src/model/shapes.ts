@@ -3,6 +3,7 @@
 import { ModelConfig, layerShape } from './config';
 import { HostWeights } from './hostTensor';
 import { ModelFormatError } from '../errors';
+import { checkWeightValues } from './finite';
 
 /** key → shape, for required keys; `optional` lists keys that may be absent. */
 export function expectedShapes(cfg: ModelConfig): { required: Record<string, number[]>; optional: Record<string, number[]> } {
@@ -64,7 +65,5 @@ export function checkWeights(cfg: ModelConfig, w: HostWeights, file: string): vo
     if (!optional[k]) throw new ModelFormatError(file, `unexpected weight "${k}" for this config`);
     if (!same(w[k].shape, optional[k])) throw new ModelFormatError(file, `weight "${k}" has shape [${w[k].shape}], config says [${optional[k]}]`);
   }
-  for (const [k, t] of Object.entries(w)) {
-    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) throw new ModelFormatError(file, `non-finite value in "${k}" at index ${i}`);
-  }
+  for (const [k, t] of Object.entries(w)) checkWeightValues(file, k, t.data);
 }

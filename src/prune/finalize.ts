@@ -19,6 +19,8 @@ export interface FinalizeOptions {
   windows?: readonly number[][];
   /** Skip the compensation (plain removal; biases are still folded). Default true = compensate. */
   compensate?: boolean;
+  /** The model's modules, when the caller has them already (prune computes them once); default moduleSpecs(model). */
+  specs?: readonly ModuleSpec[];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -67,7 +69,7 @@ function compensateInto(w: HostWeights, spec: ModuleSpec, gram: ModuleGram, remo
 
 /** Compensate (from dense statistics, or sequentially) and slice. */
 export async function finalizePruning(model: Model, stats: CalibrationStats, mask: RemovedMask, opts: FinalizeOptions = {}): Promise<Model> {
-  const specs = moduleSpecs(model.config, model.weights);
+  const specs = opts.specs ?? moduleSpecs(model.config, model.weights);
   const w: HostWeights = { ...model.weights };
   if (!opts.sequential) {
     specs.forEach((spec, i) => {
@@ -76,7 +78,7 @@ export async function finalizePruning(model: Model, stats: CalibrationStats, mas
       compensateInto(w, spec, gram, mask[spec.id], opts);
       opts.onProgress?.(i + 1, specs.length);
     });
-    return sliceModel({ ...model, weights: w }, mask);
+    return sliceModel({ ...model, weights: w }, mask, specs);
   }
   if (!opts.windows || opts.windows.length === 0) throw new Error('sequential finalize needs the calibration windows');
   const seqlen = opts.windows[0].length;
@@ -92,5 +94,5 @@ export async function finalizePruning(model: Model, stats: CalibrationStats, mas
     x = await runBlock(work, l, x, seqlen);
     opts.onProgress?.(l + 1, model.config.nLayers);
   }
-  return sliceModel(work, mask);
+  return sliceModel(work, mask, specs);
 }

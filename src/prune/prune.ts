@@ -27,9 +27,9 @@ export interface PruneOptions {
   sparsity: number;
   /** Calibration windows (token ids), all the same length. */
   windows: number[][];
-  /** Module weights w_m (default "relative"). */
+  /** Module weights w_m (default PRUNE_DEFAULTS.weighting = "relative"). */
   weighting?: ModuleWeighting;
-  /** Relative damping δ = damp · mean(diag H) (default 0.01). */
+  /** Relative damping δ = damp · mean(diag H) (default PRUNE_DEFAULTS.damp = 0.01). */
   damp?: number;
   /** Sequential refit of the compensation from the pruned prefix (default false). */
   sequential?: boolean;
@@ -100,8 +100,10 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   for (const g of stats.grams) assertFinite(g.H, g.id, 'Gram matrix H = Σ aaᵀ (activations too large for float64 sums)');
   const tStats = since(t0);
   const problems: ModuleProblem[] = await buildProblems(model, stats, { weighting, damp });
+  // The modules, their unit costs and total cost: computed once here and passed down (finalize, slicing, report).
   const specs = moduleSpecs(model.config, model.weights);
-  const budget = opts.sparsity * totalUnitCost(specs);
+  const totalCost = totalUnitCost(specs);
+  const budget = opts.sparsity * totalCost;
   const t1 = performance.now();
   let mask: RemovedMask;
   let admm: PruneReport['admm'];
@@ -124,7 +126,7 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   }
   const tSelect = since(t1);
   const t2 = performance.now();
-  const pruned = await finalizePruning(model, stats, mask, { damp, sequential: opts.sequential, windows: opts.windows, onProgress: (d, t) => opts.onProgress?.('finalize', d, t) });
+  const pruned = await finalizePruning(model, stats, mask, { damp, specs, sequential: opts.sequential, windows: opts.windows, onProgress: (d, t) => opts.onProgress?.('finalize', d, t) });
   const tFinal = since(t2);
   const { removedCost, perModule } = maskCost(specs, mask);
   const densePrunable = prunableParams(model.config, model.weights);
@@ -132,7 +134,7 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   const report: PruneReport = {
     method: opts.method,
     targetSparsity: opts.sparsity,
-    sparsity: removedCost / totalUnitCost(specs),
+    sparsity: removedCost / totalCost,
     paramSparsity: 1 - prunedPrunable / densePrunable,
     params: { dense: countParams(model.weights), pruned: countParams(pruned.weights), densePrunable, prunedPrunable },
     perModule: specs.map((s) => ({ id: s.id, ...perModule[s.id] })),

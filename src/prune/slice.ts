@@ -52,7 +52,7 @@ function positions(mask: Uint8Array, removed: boolean): number[] {
   return out;
 }
 
-function checkMask(specs: ModuleSpec[], mask: RemovedMask): void {
+function checkMask(specs: readonly ModuleSpec[], mask: RemovedMask): void {
   for (const s of specs) {
     const m = mask[s.id];
     if (m && m.length !== s.units.length) throw new Error(`mask for ${s.id} has ${m.length} entries, the module has ${s.units.length} units`);
@@ -62,9 +62,9 @@ function checkMask(specs: ModuleSpec[], mask: RemovedMask): void {
 }
 
 /** Remove the masked units physically: smaller dense matrices, per-layer widths in config.layers. */
-export function sliceModel(model: Model, mask: RemovedMask): Model {
+export function sliceModel(model: Model, mask: RemovedMask, knownSpecs?: readonly ModuleSpec[]): Model {
   const cfg = model.config;
-  const specs = moduleSpecs(cfg, model.weights);
+  const specs = knownSpecs ?? moduleSpecs(cfg, model.weights);
   checkMask(specs, mask);
   const w: HostWeights = { ...model.weights };
   const layers: LayerShape[] = [];
