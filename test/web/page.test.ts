@@ -52,7 +52,7 @@ function startServer(): Promise<{ child: ChildProcess; url: string }> {
 }
 
 async function idle(page: Page): Promise<void> {
-  await page.waitForFunction(() => !(window as unknown as { structpruneWeb: { busy(): boolean } }).structpruneWeb.busy(), null, { timeout: 300_000 });
+  await page.waitForFunction(() => !(globalThis as unknown as { structpruneWeb: { busy(): boolean } }).structpruneWeb.busy(), null, { timeout: 300_000 });
 }
 
 type Hook = { structpruneWeb: { mask(): Record<string, number[]> | null; trace(): unknown[]; result(): { ppl: number; densePpl: number; windows: number; timing: { pruneSeconds: number }; report: { sparsity: number } } | null; busy(): boolean } };
@@ -99,18 +99,18 @@ test('the page prunes stories260K in Chromium like the CLI, offline and without 
 
     for (let i = 1; i <= 3; i++) {
       await page.click('#btn-step');
-      await page.waitForFunction((n) => (window as unknown as Hook).structpruneWeb.trace().length === n, i, { timeout: 300_000 });
+      await page.waitForFunction((n) => (globalThis as unknown as Hook).structpruneWeb.trace().length === n, i, { timeout: 300_000 });
       await idle(page);
     }
-    assert.equal((await page.evaluate(() => (window as unknown as Hook).structpruneWeb.trace())).length, 3);
-    const plotted = await page.evaluate(() => (document.getElementById('plot-trace') as unknown as { data: { x: unknown[] }[] }).data[0].x.length);
+    assert.equal((await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.trace())).length, 3);
+    const plotted = await page.evaluate(() => ((globalThis as unknown as { document: { getElementById(id: string): unknown } }).document.getElementById('plot-trace') as { data: { x: unknown[] }[] }).data[0].x.length);
     assert.equal(plotted, 3, 'the ADMM trace plot has 3 points');
 
     await page.click('#btn-run');
-    await page.waitForFunction(() => (window as unknown as Hook).structpruneWeb.result() !== null, null, { timeout: 300_000 });
+    await page.waitForFunction(() => (globalThis as unknown as Hook).structpruneWeb.result() !== null, null, { timeout: 300_000 });
     await idle(page);
-    const mask = (await page.evaluate(() => (window as unknown as Hook).structpruneWeb.mask()))!;
-    const res = (await page.evaluate(() => (window as unknown as Hook).structpruneWeb.result()))!;
+    const mask = (await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.mask()))!;
+    const res = (await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.result()))!;
     t.diagnostic(`browser: run (after 3 steps) → pruned in ${res.timing.pruneSeconds.toFixed(2)} s; ppl ${res.ppl} (dense ${res.densePpl}) on ${res.windows} windows`);
     assert.equal(res.windows, Number(SETTINGS.windows));
     assert.equal(await page.textContent('#ppl-pruned'), res.ppl.toFixed(4));
