@@ -266,7 +266,7 @@ function drawAllocation(): void {
   const curves = allocationCurves(input, { labels: live.map((p) => p.spec.id), sMax: 0.95 });
   const spec = allocationTemperaturePlot(curves, { title: `Energy allocation vs temperature (s = ${s.sparsity.toFixed(2)}; current T = ${s.temperature.toPrecision(3)})`, height: 380 });
   const marks = curves.curves.map((_, k) => ({
-    type: 'line', xref: k === 0 ? 'x' : `x${k + 1}`, yref: 'paper', x0: Math.log10(s.temperature), x1: Math.log10(s.temperature), y0: 0, y1: 1,
+    type: 'line', xref: k === 0 ? 'x' : `x${k + 1}`, yref: 'paper', x0: s.temperature, x1: s.temperature, y0: 0, y1: 1,
     line: { color: '#222', width: 1.5, dash: 'dot' },
   }));
   const layout = spec.layout as { shapes?: unknown[] };
