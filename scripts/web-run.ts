@@ -2,7 +2,8 @@
 // page, press "Run to convergence" at s = 0.3 (threshold rule) from a fresh page (so calibration is
 // included) for each calibration size, print the page's own timing (click → pruned model: calibration,
 // ADMM, compensation, slicing; then evaluation + text) and the driver's wall time, and save a screenshot
-// of the last run.
+// of the last run. longestBlockedMs: the longest main-thread task during the run (how long the page could
+// not react to input).
 //   node --import tsx scripts/web-run.ts [--calib 16,64] [--screenshot docs/web-page.png]
 // Needs /usr/bin/chromium (scripts/setup-browser.sh).
 import * as fs from 'fs';
@@ -12,7 +13,7 @@ import { parseArgs } from 'util';
 import { chromium } from 'playwright-core';
 import { startWebServer } from '../src/web/server';
 
-type Hook = { structpruneWeb: { result(): { ppl: number; densePpl: number; timing: { pruneSeconds: number; evalSeconds: number }; report: { admm: { iterations: number } } } | null; busy(): boolean } };
+type Hook = { structpruneWeb: { longestTaskMs(): number; result(): { ppl: number; densePpl: number; timing: { pruneSeconds: number; evalSeconds: number }; report: { admm: { iterations: number } } } | null; busy(): boolean } };
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { calib: { type: 'string', default: '16,64' }, screenshot: { type: 'string', default: '' } } });
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       await page.waitForSelector('body[data-ready="true"]', { timeout: 300_000 });
       const loadSeconds = (Date.now() - tLoad) / 1000;
       await page.selectOption('#calib-samples', String(samples));
+      await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.longestTaskMs());
       const t0 = Date.now();
       await page.click('#btn-run');
       await page.waitForFunction(() => {
@@ -39,7 +41,8 @@ async function main(): Promise<void> {
       }, null, { timeout: 600_000 });
       const wall = (Date.now() - t0) / 1000;
       const r = (await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.result()))!;
-      console.log(JSON.stringify({ sparsity: 0.3, allocation: 'threshold', calibration: `${samples}x256`, pageLoadSeconds: loadSeconds, runToPrunedSeconds: r.timing.pruneSeconds, evalAndTextSeconds: r.timing.evalSeconds, driverWallSeconds: wall, iterations: r.report.admm.iterations, ppl: r.ppl, densePpl: r.densePpl }));
+      const longestTaskMs = await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.longestTaskMs());
+      console.log(JSON.stringify({ sparsity: 0.3, allocation: 'threshold', calibration: `${samples}x256`, pageLoadSeconds: loadSeconds, runToPrunedSeconds: r.timing.pruneSeconds, evalAndTextSeconds: r.timing.evalSeconds, driverWallSeconds: wall, longestBlockedMs: Math.round(longestTaskMs), iterations: r.report.admm.iterations, ppl: r.ppl, densePpl: r.densePpl }));
     }
     if (values.screenshot) {
       await page.screenshot({ path: String(values.screenshot), fullPage: true });

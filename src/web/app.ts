@@ -380,7 +380,23 @@ async function start(): Promise<void> {
   document.body.dataset.ready = 'true';
 }
 
+// The longest stretch the page's thread was blocked (the browser's long-task timing, where it exists).
+let longestTaskMs = 0;
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) longestTaskMs = Math.max(longestTaskMs, e.duration);
+  }).observe({ type: 'longtask', buffered: true });
+} catch {
+  // no long-task timing in this browser
+}
+
 (window as unknown as { structpruneWeb: unknown }).structpruneWeb = {
+  /** Longest main-thread task so far (ms), from PerformanceObserver 'longtask'; resets on read. */
+  longestTaskMs: () => {
+    const v = longestTaskMs;
+    longestTaskMs = 0;
+    return v;
+  },
   /** Removed unit indices per module at the current ADMM state (null before the first step). */
   mask: () => (problem && state ? Object.fromEntries(Object.entries(stateMask(problem, state)).map(([id, r]) => [id, Array.from(r)])) : null),
   trace: () => (state ? state.reports.map((r) => ({ ...r })) : []),

@@ -4,6 +4,10 @@
 // it), with the .wasm files fetched from the page's own server (`wasmPath`, default '/wasm/'). tfjs picks
 // the SIMD build when the browser has wasm SIMD and the plain one otherwise; `browserFeatures()` tells
 // the page which, so it can say so.
+// Responsiveness: the library reads tensors to the host with `await t.data()` (src/util/read.ts); here every
+// such read also yields one macrotask to the page (`yieldOnRead`, default on), so the page repaints and
+// takes input between reads — inside collectStats, the ADMM, perplexity and generation alike — instead of
+// only between the page's own steps. Values are unchanged.
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
@@ -50,13 +54,41 @@ export function browserFeatures(): BrowserFeatures {
 }
 
 let wasmPath = '/wasm/';
+let yieldOnRead = true;
 let current: BackendInfo | null = null;
 let pending: Promise<BackendInfo> | null = null;
 
 /** Where the .wasm files are served (call before the first initBackend; default '/wasm/'). */
-export function configureBrowserBackend(opts: { wasmPath?: string }): void {
+export function configureBrowserBackend(opts: { wasmPath?: string; yieldOnRead?: boolean }): void {
   if (pending) throw new Error('configureBrowserBackend: the backend is already initialised; configure it first');
   if (opts.wasmPath !== undefined) wasmPath = opts.wasmPath;
+  if (opts.yieldOnRead !== undefined) yieldOnRead = opts.yieldOnRead;
+}
+
+/** One macrotask (MessageChannel: no 4 ms timer clamping), so rendering and input run. */
+export function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.addEventListener('message', () => {
+      ch.port1.close();
+      resolve();
+    });
+    ch.port1.start();
+    ch.port2.postMessage(null);
+  });
+}
+
+let readsYield = false;
+function installReadYield(): void {
+  if (readsYield || typeof MessageChannel !== 'function') return;
+  readsYield = true;
+  const proto = tf.Tensor.prototype as unknown as { data(this: tf.Tensor): Promise<unknown> };
+  const original = proto.data;
+  proto.data = async function (this: tf.Tensor) {
+    const values = await original.call(this);
+    await nextMacrotask();
+    return values;
+  };
 }
 
 async function activate(): Promise<BackendInfo> {
@@ -66,6 +98,7 @@ async function activate(): Promise<BackendInfo> {
   setWasmPaths(wasmPath);
   if (!(await tf.setBackend('wasm'))) throw new Error(`tfjs could not start the wasm backend (files from ${wasmPath})`);
   await tf.ready();
+  if (yieldOnRead) installReadYield();
   current = {
     name: 'wasm',
     provider: `@tensorflow/tfjs-backend-wasm (browser, ${features.simd ? 'SIMD' : 'no SIMD'})`,
