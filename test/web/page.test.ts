@@ -2,7 +2,8 @@
 // playwright-core): `structprune web` on a free 127.0.0.1 port, the page loads stories260K, steps the
 // ADMM 3 times (3 trace points), runs to convergence at s = 0.3 with the threshold rule, and its mask and
 // perplexity equal `structprune prune … --json` for the same calibration seed and windows; the downloaded
-// model loads in `structprune eval --model DIR` with the same perplexity. Fails on any console error or
+// model loads in `structprune eval --model DIR` with the same perplexity. Once loaded, the page works offline
+// (the browser context is offline for the whole pruning run and the download). Fails on any console error or
 // page error, and on any request outside the page's origin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,6 +86,11 @@ test('the page prunes stories260K in Chromium like the CLI, offline and without 
 
     await page.goto(url);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 180_000 });
+    await context.setOffline(true); // everything from here on must work without the network
+    const before = errors.length;
+    assert.equal(await page.evaluate("fetch('/data/manifest.json', { cache: 'no-store' }).then(() => 'online', () => 'offline')"), 'offline', 'offline emulation is on');
+    await page.waitForTimeout(200);
+    errors.splice(before, errors.length - before, ...errors.slice(before).filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e))); // the probe's own
     // A string, not a function: tsx's transpiled helpers (__name) do not exist in the page.
     await page.evaluate(`(() => {
       const s = ${JSON.stringify(SETTINGS)};
@@ -143,6 +149,7 @@ test('the page prunes stories260K in Chromium like the CLI, offline and without 
     const evPpl = JSON.parse(ev.out).ppl;
     assert.ok(Math.abs(evPpl - res.ppl) <= 1e-4 * res.ppl, `eval of the download ${evPpl} vs page ${res.ppl}`);
 
+    await context.setOffline(false);
     assert.deepEqual(errors, [], 'console errors');
     assert.deepEqual(outside, [], 'requests outside the origin');
   } finally {
