@@ -103,6 +103,10 @@ function refreshButtons(): void {
   ($('btn-finalize') as HTMLButtonElement).disabled = !can || !state || !!result;
   ($('btn-reset') as HTMLButtonElement).disabled = !can;
   ($('btn-generate') as HTMLButtonElement).disabled = !can;
+  // Controls are locked while a job runs: what the plots show always matches what the controls say.
+  for (const id of ['sparsity', 'allocation', 'temperature', 'calib-samples', 'calib-seqlen', 'calib-seed', 'val-windows', 'prompt', 'gen-steps', 'gen-mode', 'gen-seed']) {
+    ($(id) as HTMLInputElement).disabled = !can;
+  }
 }
 
 /** Run one piece of work with the buttons disabled and errors shown. */
