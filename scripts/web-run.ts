@@ -2,7 +2,8 @@
 // page, press "Run to convergence" at s = 0.3 (threshold rule) from a fresh page (so calibration is
 // included) for each calibration size, print the page's own timing (click → pruned model: calibration,
 // ADMM, compensation, slicing; then evaluation + text) and the driver's wall time, and save a screenshot
-// of the last run. longestBlockedMs: the longest main-thread task during the run (how long the page could
+// of the last run. After each browser run the same pruning runs in this Node process (`prune()`, what
+// `structprune prune` runs, wasm backend) for an interleaved comparison: nodePruneSeconds. longestBlockedMs: the longest main-thread task during the run (how long the page could
 // not react to input).
 //   node --import tsx scripts/web-run.ts [--calib 16,64] [--screenshot docs/web-page.png]
 // Needs /usr/bin/chromium (scripts/setup-browser.sh).
@@ -12,6 +13,9 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { chromium } from 'playwright-core';
 import { startWebServer } from '../src/web/server';
+import { loadModel } from '../src/model/load';
+import { calibrationWindows } from '../src/data/calibrationWindows';
+import { prune } from '../src/prune/prune';
 
 type Hook = { structpruneWeb: { longestTaskMs(): number; result(): { ppl: number; densePpl: number; timing: { pruneSeconds: number; evalSeconds: number }; report: { admm: { iterations: number } } } | null; busy(): boolean } };
 
@@ -19,6 +23,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { calib: { type: 'string', default: '16,64' }, screenshot: { type: 'string', default: '' } } });
   const sizes = String(values.calib).split(',').map(Number);
   const web = await startWebServer({ port: 0 });
+  const loaded = await loadModel('stories260K');
   const context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'web-run-')), {
     executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1200, height: 1500 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -42,7 +47,9 @@ async function main(): Promise<void> {
       const wall = (Date.now() - t0) / 1000;
       const r = (await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.result()))!;
       const longestTaskMs = await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.longestTaskMs());
-      console.log(JSON.stringify({ sparsity: 0.3, allocation: 'threshold', calibration: `${samples}x256`, pageLoadSeconds: loadSeconds, runToPrunedSeconds: r.timing.pruneSeconds, evalAndTextSeconds: r.timing.evalSeconds, driverWallSeconds: wall, longestBlockedMs: Math.round(longestTaskMs), iterations: r.report.admm.iterations, ppl: r.ppl, densePpl: r.densePpl }));
+      const calib = await calibrationWindows(loaded, { samples, seqlen: 256, seed: 0 });
+      const node = await prune(loaded.model, { method: 'structprune', sparsity: 0.3, windows: calib.windows, admm: { allocation: 'threshold' } });
+      console.log(JSON.stringify({ nodePruneSeconds: node.report.seconds.total, sparsity: 0.3, allocation: 'threshold', calibration: `${samples}x256`, pageLoadSeconds: loadSeconds, runToPrunedSeconds: r.timing.pruneSeconds, evalAndTextSeconds: r.timing.evalSeconds, driverWallSeconds: wall, longestBlockedMs: Math.round(longestTaskMs), iterations: r.report.admm.iterations, ppl: r.ppl, densePpl: r.densePpl }));
     }
     if (values.screenshot) {
       await page.screenshot({ path: String(values.screenshot), fullPage: true });

@@ -75,3 +75,6 @@ export { perplexityPlot } from './plot/perplexityPlot';
 export { memoryScalingPlot } from './plot/memoryPlot';
 export { show, initPlotly } from './plot/notebook';
 export { writeHtmlReport, writeHtmlPage } from './plot/html';
+
+// The teaching page (`structprune web`): its static server
+export { startWebServer, WebServer, WebServerOptions } from './web/server';
