@@ -83,3 +83,6 @@ export { memoryScalingPlot } from './plot/memoryPlot';
 export { show, initPlotly } from './plot/notebook';
 export { display, clearOutput, toMimeBundle, JUPYTER_DISPLAY, MimeBundle } from './plot/display';
 export { writeHtmlReport, writeHtmlPage } from './plot/html';
+
+// The teaching page (`structprune web`): its static server
+export { startWebServer, WebServer, WebServerOptions } from './web/server';

@@ -12,6 +12,7 @@ import * as fixture from './commands/fixture';
 import * as logits from './commands/logits';
 import * as convert from './commands/convert';
 import * as memoryCmd from './commands/memory';
+import * as web from './commands/web';
 
 interface Command {
   usage: string;
@@ -19,7 +20,7 @@ interface Command {
 }
 
 export const COMMANDS: Record<string, Command> = {
-  demo, generate, eval: evalCmd, prune: pruneCmd, sweep: sweepCmd, data, fixture, logits, convert, memory: memoryCmd,
+  demo, generate, eval: evalCmd, prune: pruneCmd, sweep: sweepCmd, data, fixture, logits, convert, memory: memoryCmd, web,
 };
 
 export function usage(): string {
