@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { chromium, BrowserContext, Page } from 'playwright-core';
 import { tmpDir } from '../helpers';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/safetensorsReader';
 import { extractZipMember } from '../../src/data/zip';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'structprune.js');

@@ -23,7 +23,7 @@ test('savedModelFiles gives savePruned\'s bytes; the stored zip round-trips and 
   const model = sliceModel(loaded.model, mask);
   const report = { method: 'structprune', note: 'ünïcode ✓', n: 1.5 };
   const dir = tmpDir('web-saved');
-  savePruned(dir, { ...loaded, model }, report);
+  savePruned({ ...loaded, model }, dir, { report });
   const files = web.savedModelFiles(model, fs.readFileSync(path.join(dir, 'tokenizer.bin')), report);
   assert.deepEqual(Object.keys(files).sort(), fs.readdirSync(dir).sort());
   for (const [name, bytes] of Object.entries(files)) assert.ok(Buffer.from(bytes).equals(fs.readFileSync(path.join(dir, name))), `${name} differs from savePruned's`);
