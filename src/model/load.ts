@@ -11,6 +11,7 @@ import { HF_TOKENIZER_FILES } from './hfTokenizer';
 import { isPrunedDir, loadPruned } from './pruned';
 import { dataFile, DataDirOptions } from '../data/datadir';
 import { UsageError } from '../errors';
+import { recoverDir } from '../io/atomicDir';
 
 /** The embedded default model. */
 export const DEFAULT_MODEL = 'stories260K';
@@ -45,6 +46,8 @@ export async function loadModel(spec: string = DEFAULT_MODEL, opts: LoadModelOpt
     const file = await dataFile('stories260K', opts);
     return loadBin(file, DEFAULT_MODEL, opts.tokenizer ?? (await dataFile('tok512', opts)), STORIES260K_SHA256);
   }
+  // A save killed between its two folder renames leaves the previous model beside the path: put it back.
+  if (!fs.existsSync(spec)) recoverDir(spec);
   if (!fs.existsSync(spec)) throw new UsageError(`model "${spec}": no such file or directory (use "${DEFAULT_MODEL}", a llama2.c .bin file, or a model directory)`);
   if (!fs.statSync(spec).isDirectory()) return loadBin(spec, path.basename(spec), opts.tokenizer);
   if (isPrunedDir(spec)) return loadPruned(spec);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { initBackend } from '../../src/backend';
+import { tf, initBackend } from '../../src/backend';
 import { fixtureModel, writeFixture } from '../../src/model/fixture';
 import { Model } from '../../src/model/model';
 import { toDevice } from '../../src/model/device';
@@ -38,15 +38,17 @@ test('a finite model has no non-finite stage; locateNonFinite names the layer an
   }
 });
 
-test('perplexity, generate and prune fail naming where values became non-finite (no NaN results, no eigh error)', async () => {
+test('perplexity, generate and prune fail naming where values became non-finite (no NaN results, no eigh error), leaking nothing', async () => {
   await initBackend();
   const m = huge();
+  const before = tf.memory().numTensors;
   await assert.rejects(perplexity(m, IDS), (e: unknown) => e instanceof NonFiniteError && e.where === 'layers.1.ffn' && /NLL .* window 0/.test(e.message));
   await assert.rejects(generate(m, { steps: 3 }), (e: unknown) => e instanceof NonFiniteError && e.where === 'layers.1.ffn');
   await assert.rejects(
     prune(m, { method: 'local', sparsity: 0.2, windows: [IDS, IDS.slice().reverse()] }),
     (e: unknown) => e instanceof NonFiniteError && e.where === 'layers.1',
   );
+  assert.equal(tf.memory().numTensors, before, 'tensors leaked on the failure paths');
 });
 
 test('loading refuses weights beyond ±MAX_ABS_WEIGHT, naming file and tensor', () => {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { stories260K, noLeaks, maxAbsDiff, logitsOf, tmpDir } from '../helpers';
 import { prune, PruneOptions } from '../../src/prune/prune';
 import { calibrationWindows } from '../../src/data/calibrationWindows';
@@ -92,6 +93,13 @@ test('saved → loaded gives identical logits; the input model is not overwritte
   fs.writeFileSync(path.join(foreign, 'notes.txt'), 'mine');
   assert.throws(() => savePruned({ ...loaded, model: r.model }, foreign, { report: r.report }), /refusing to overwrite/);
   assert.throws(() => savePruned({ ...back, model: { ...back.model } }, dir, { report: r.report }), /is an input of this run/);
+  // A save killed between its two folder renames (old model moved aside, new one not yet in place): loading
+  // the path puts the previous model back.
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+  fs.renameSync(dir, path.join(path.dirname(dir), `.${path.basename(dir)}.${dead}.0123456789ab.old`));
+  const restored = await loadModel(dir);
+  assert.deepEqual(restored.model.config, r.model.config);
+  assert.deepEqual(fs.readdirSync(path.dirname(dir)), [path.basename(dir)]);
 });
 
 test('loading a damaged saved model fails with a clear error', async () => {
