@@ -131,11 +131,19 @@ def t_reload(k):
         check(result_text(msgs) == '22', 'after the edit: %s (want 22: both the module and its importer reloaded)' % result_text(msgs))
         content, msgs = k.run('import { added } from "%s/lib";\nadded' % rel)
         check(content['status'] == 'ok' and result_text(msgs) == "'new'", (content, msgs))
-        write('export function base(): number {\n  return "three" as unknown as number + 1;\n}\nexport const added: number = "x";\n', 10)
+        write('export function base(): number {\n  return ("3" as unknown as number) * 1;\n}\nexport const added: number = "x";\n', 10)
         content, msgs = k.run('uses.value()')
         check(content['status'] == 'ok', 'a type error in a library file must not fail the cell: %r' % content)
         warn = ''.join(m['text'] for m in of_type(msgs, 'stream') if m['name'] == 'stderr')
         check('lib.ts:4:14 - error TS2322' in warn, 'a warning naming the file and line expected, got %r' % warn)
+        write('export function base(): number {\n  return 4 +;\n}\n', 15)  # a syntax error: the old code stays
+        content, msgs = k.run('uses.value()')
+        check(content['status'] == 'ok' and result_text(msgs) == '30', (content, msgs))
+        warn = ''.join(m['text'] for m in of_type(msgs, 'stream') if m['name'] == 'stderr')
+        check('reload of' in warn and 'failed' in warn, 'a failed reload must be reported: %r' % warn)
+        write('export function base(): number {\n  return 5;\n}\n', 20)
+        content, msgs = k.run('uses.value()')
+        check(content['status'] == 'ok' and result_text(msgs) == '50', 'after fixing the file: %r' % ((content, msgs),))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
