@@ -9,7 +9,7 @@
   reload         a project file edited while the kernel runs: the next cell sees the new code, through a
                  module importing it too, and a type error in it is a warning, not a dead kernel
   display        a library object as the last value renders its HTML (AdmmState-shaped record)
-  interrupt      an interrupted `await` ends with an Interrupted error; the next cell runs
+  interrupt      an interrupted `await` or busy loop ends with an Interrupted error; the next cell runs
   notebook       a notebook run headless (nbclient) saves counts 1..n and a traceback with name and message
   console        `jupyter console --kernel structprune-ts --simple-prompt` fed by stdin prints results and errors
   shutdown       shutdown_request ends the kernel process
@@ -169,6 +169,13 @@ def t_interrupt(k):
     check(time.time() - t0 < 10, 'the interrupt took %.1f s' % (time.time() - t0))
     content, msgs = k.run('"alive"')
     check(content['status'] == 'ok' and result_text(msgs) == "'alive'", (content, msgs))
+    msg_id = k.kc.execute('let spins = 0;\nwhile (true) spins++;')  # a synchronous loop: SIGINT breaks it
+    time.sleep(1.0)
+    k.km.interrupt_kernel()
+    reply = k.kc.get_shell_msg(timeout=30)
+    check(reply['parent_header']['msg_id'] == msg_id and reply['content'].get('ename') == 'Interrupted', reply['content'])
+    content, msgs = k.run('"alive again"')
+    check(content['status'] == 'ok' and result_text(msgs) == "'alive again'", (content, msgs))
 
 
 def t_notebook(_k):

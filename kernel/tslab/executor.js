@@ -145,7 +145,7 @@ function createExecutor(rootDir, convs, console) {
                 stack = stack.slice(first);
             }
             const traceback = stack.filter((line) => !line.includes(__dirname) && !/node:vm|node:internal|sigintHandlersWrap/.test(line));
-            if (e === interrupted) {
+            if (e === interrupted || /^Script execution was interrupted/.test(evalue)) {
                 return { ename: "Interrupted", evalue: "the cell was interrupted", traceback: ["Interrupted: the cell was interrupted"] };
             }
             return { ename, evalue, traceback: traceback.length ? traceback : [`${ename}: ${evalue}`] };
