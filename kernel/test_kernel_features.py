@@ -9,7 +9,7 @@
   reload         a project file edited while the kernel runs: the next cell sees the new code, through a
                  module importing it too, and a type error in it is a warning, not a dead kernel
   display        a library object as the last value renders its HTML (AdmmState-shaped record)
-  interrupt      an interrupted `await` ends with an Interrupted error; the next cell runs
+  interrupt      an interrupted `await` or busy loop ends with an Interrupted error; the next cell runs
   notebook       a notebook run headless (nbclient) saves counts 1..n and a traceback with name and message
   console        `jupyter console --kernel structprune-ts --simple-prompt` fed by stdin prints results and errors
   shutdown       shutdown_request ends the kernel process
@@ -131,11 +131,19 @@ def t_reload(k):
         check(result_text(msgs) == '22', 'after the edit: %s (want 22: both the module and its importer reloaded)' % result_text(msgs))
         content, msgs = k.run('import { added } from "%s/lib";\nadded' % rel)
         check(content['status'] == 'ok' and result_text(msgs) == "'new'", (content, msgs))
-        write('export function base(): number {\n  return "three" as unknown as number + 1;\n}\nexport const added: number = "x";\n', 10)
+        write('export function base(): number {\n  return ("3" as unknown as number) * 1;\n}\nexport const added: number = "x";\n', 10)
         content, msgs = k.run('uses.value()')
         check(content['status'] == 'ok', 'a type error in a library file must not fail the cell: %r' % content)
         warn = ''.join(m['text'] for m in of_type(msgs, 'stream') if m['name'] == 'stderr')
         check('lib.ts:4:14 - error TS2322' in warn, 'a warning naming the file and line expected, got %r' % warn)
+        write('export function base(): number {\n  return 4 +;\n}\n', 15)  # a syntax error: the old code stays
+        content, msgs = k.run('uses.value()')
+        check(content['status'] == 'ok' and result_text(msgs) == '30', (content, msgs))
+        warn = ''.join(m['text'] for m in of_type(msgs, 'stream') if m['name'] == 'stderr')
+        check('reload of' in warn and 'failed' in warn, 'a failed reload must be reported: %r' % warn)
+        write('export function base(): number {\n  return 5;\n}\n', 20)
+        content, msgs = k.run('uses.value()')
+        check(content['status'] == 'ok' and result_text(msgs) == '50', 'after fixing the file: %r' % ((content, msgs),))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -161,6 +169,13 @@ def t_interrupt(k):
     check(time.time() - t0 < 10, 'the interrupt took %.1f s' % (time.time() - t0))
     content, msgs = k.run('"alive"')
     check(content['status'] == 'ok' and result_text(msgs) == "'alive'", (content, msgs))
+    msg_id = k.kc.execute('let spins = 0;\nwhile (true) spins++;')  # a synchronous loop: SIGINT breaks it
+    time.sleep(1.0)
+    k.km.interrupt_kernel()
+    reply = k.kc.get_shell_msg(timeout=30)
+    check(reply['parent_header']['msg_id'] == msg_id and reply['content'].get('ename') == 'Interrupted', reply['content'])
+    content, msgs = k.run('"alive again"')
+    check(content['status'] == 'ok' and result_text(msgs) == "'alive again'", (content, msgs))
 
 
 def t_notebook(_k):

@@ -91,6 +91,8 @@ function createConverter(options) {
         char: srcPrefix.length - (srcPrefix.lastIndexOf("\n") + 1),
     };
     let srcContent = "";
+    /** structprune-ts fork: the project files' diagnostics, by the versions of the files checked. */
+    const libraryCheck = { key: "", diagnostics: [] };
     let declContent = "";
     /** Check if external .ts files are converted. */
     const sideInputsConverted = new Set();
@@ -290,7 +292,7 @@ function createConverter(options) {
             srcFile = builder.getSourceFile(srcFilename);
         }
         asMutable(srcFile).parent = declsFile;
-        const diag = convertDiagnostics(getPreEmitDiagnosticsWithDependencies(builder, srcFile, declsFile));
+        const diag = convertDiagnostics(getPreEmitDiagnosticsWithDependencies(builder, srcFile, declsFile, libraryCheck, virtualFiles));
         // structprune-ts fork: only errors in the cell (and in-notebook modules) stop it; see executor.js.
         if (diag.diagnostics.some((d) => !d.fileName || virtualFiles.has((0, tspath_1.normalizeJoin)(cwd, d.fileName)))) {
             return {
@@ -985,34 +987,46 @@ function forwardTslabPath(cwd, path) {
     }
     return (0, tspath_1.normalizeJoin)(path_1.default.dirname(__dirname), rel);
 }
-function getPreEmitDiagnosticsWithDependencies(builder, sourceFile, declsFile) {
-    const files = [sourceFile];
-    // structprune-ts fork: also the project files earlier cells imported (through the declarations file), so
-    // that an edited library file is checked by the next cell even when that cell imports nothing.
+function getPreEmitDiagnosticsWithDependencies(builder, sourceFile, declsFile, libraryCheck, virtualFiles) {
+    // structprune-ts fork: the cell and in-notebook modules are checked every time; the project files the
+    // cell or earlier cells import (through the declarations file) are checked again only when one of them
+    // changed (their versions are the cache key). TypeScript's builder drops its per-file cache whenever the
+    // declarations of earlier cells change, which re-checked the whole library (5-13 s) on every cell.
+    const program = builder.getProgram();
     const deps = new Set(getAllSrcDependencies(builder, sourceFile));
     if (declsFile) {
         for (const dep of getAllSrcDependencies(builder, declsFile)) {
             deps.add(dep);
         }
     }
+    const cellFiles = [sourceFile];
+    const libraryFiles = [];
     for (const dep of deps) {
-        if (dep !== sourceFile.fileName && (!declsFile || dep !== declsFile.fileName)) {
-            files.push(builder.getSourceFile(dep));
+        if (dep === sourceFile.fileName || (declsFile && dep === declsFile.fileName)) {
+            continue;
         }
+        (virtualFiles.has(dep) ? cellFiles : libraryFiles).push(builder.getSourceFile(dep));
     }
-    // structprune-ts fork: TypeScript's ts.getPreEmitDiagnostics for several files (tslab patched it in).
-    const program = builder.getProgram();
     const diagnostics = [
         ...program.getConfigFileParsingDiagnostics(),
         ...program.getOptionsDiagnostics(),
         ...program.getGlobalDiagnostics(),
     ];
-    for (const file of files) {
+    for (const file of cellFiles) {
         diagnostics.push(...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file));
-        if (ts.getEmitDeclarations(program.getCompilerOptions())) {
+        if (file === sourceFile && ts.getEmitDeclarations(program.getCompilerOptions())) {
             diagnostics.push(...program.getDeclarationDiagnostics(file));
         }
     }
+    const key = libraryFiles.map((f) => `${f.fileName}@${f.version}`).sort().join("\n");
+    if (key !== libraryCheck.key) {
+        libraryCheck.key = key;
+        libraryCheck.diagnostics = [];
+        for (const file of libraryFiles) {
+            libraryCheck.diagnostics.push(...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file));
+        }
+    }
+    diagnostics.push(...libraryCheck.diagnostics);
     return ts.sortAndDeduplicateDiagnostics(diagnostics);
 }
 /**

@@ -145,7 +145,7 @@ function createExecutor(rootDir, convs, console) {
                 stack = stack.slice(first);
             }
             const traceback = stack.filter((line) => !line.includes(__dirname) && !/node:vm|node:internal|sigintHandlersWrap/.test(line));
-            if (e === interrupted) {
+            if (e === interrupted || /^Script execution was interrupted/.test(evalue)) {
                 return { ename: "Interrupted", evalue: "the cell was interrupted", traceback: ["Interrupted: the cell was interrupted"] };
             }
             return { ename, evalue, traceback: traceback.length ? traceback : [`${ename}: ${evalue}`] };
@@ -241,6 +241,8 @@ function createExecutor(rootDir, convs, console) {
      * imported from them (`import * as sp`, `import { f }`) to the new modules. Returns the changed files.
      */
     const loadedMtime = new Map();
+    /** Values earlier cells hold from modules whose reload failed (retried before every cell). */
+    let heldStale = new Map();
     function projectModules() {
         const out = [];
         for (const [file, mod] of Object.entries(require.cache)) {
@@ -279,7 +281,7 @@ function createExecutor(rootDir, convs, console) {
                 changed.push(mod.filename);
             }
         }
-        if (changed.length === 0) {
+        if (changed.length === 0 && heldStale.size === 0) {
             return changed;
         }
         // Importers, transitively (module.children lists every module a module required).
@@ -303,7 +305,7 @@ function createExecutor(rootDir, convs, console) {
             todo.push(...(importers.get(file) || []));
         }
         // What earlier cells hold from stale modules: the module objects and their exported values.
-        const held = new Map();
+        const held = heldStale;
         for (const file of stale) {
             const old = require.cache[file].exports;
             held.set(old, { file, key: null });
@@ -325,21 +327,29 @@ function createExecutor(rootDir, convs, console) {
                 console.log(`[reloaded ${path_1.default.relative(rootDir, file)} and the modules importing it]`);
             }
         }
+        const failed = new Set();
+        const stillHeld = new Map();
         for (const name of Object.getOwnPropertyNames(exports)) {
-            const h = held.get(exports[name]);
+            const value = exports[name];
+            const h = held.get(value);
             if (!h) {
                 continue;
             }
-            try {
-                const fresh = require(h.file);
-                exports[name] = h.key === null ? fresh : fresh[h.key];
+            if (!failed.has(h.file)) {
+                try {
+                    const fresh = require(h.file);
+                    exports[name] = h.key === null ? fresh : fresh[h.key];
+                    continue;
+                }
+                catch (e) {
+                    // e.g. a syntax error in the edited file: earlier cells keep the old code; retried next cell.
+                    failed.add(h.file);
+                    console.error(`[reload of ${path_1.default.relative(rootDir, h.file)} failed, the old code stays until it loads: ${e && e.message}]`);
+                }
             }
-            catch (e) {
-                // The next cell that imports it reports the error (e.g. a syntax error in the edited file).
-                console.error(`[reload of ${path_1.default.relative(rootDir, h.file)} failed: ${e && e.message}]`);
-                break;
-            }
+            stillHeld.set(value, h);
         }
+        heldStale = stillHeld;
         return changed;
     }
     function inspect(src, position) {

@@ -154,7 +154,7 @@ function merge(dd: Float64Array, E: Float64Array, n: number, lo: number, mid: nu
 
   // Eigenvalues and (row) eigenvectors of the non-deflated part: Ut[j*K + i] = component i of root j.
   const lambda = new Float64Array(K);
-  let rows = new Float64Array(0); // K × N new eigenvector rows
+  let rows: Float64Array = new Float64Array(0); // K × N new eigenvector rows
   if (K > 0) {
     const dl = new Float64Array(K);
     const w2 = new Float64Array(K);
