@@ -206,7 +206,7 @@ function showResult(): void {
   $('timing').textContent = `${t} ADMM: ${state!.iteration} iterations, ${state!.converged ? 'converged' : 'not converged (finalized early)'}.`;
   const files = savedModelFiles(result.model, pm.tokenizerBin, { ...result.report, perplexity: { 'tinystories-val': prunedPpl }, evalWindows: densePpl.windows });
   if (downloadUrl) URL.revokeObjectURL(downloadUrl);
-  downloadUrl = URL.createObjectURL(new Blob([zipStore(files)], { type: 'application/zip' }));
+  downloadUrl = URL.createObjectURL(new Blob([zipStore(files) as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
   const a = $<HTMLAnchorElement>('download');
   a.href = downloadUrl;
   a.download = `stories260K-structprune-s${settings().sparsity.toFixed(2)}.zip`;
