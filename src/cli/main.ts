@@ -10,6 +10,7 @@ import * as fixture from './commands/fixture';
 import * as logits from './commands/logits';
 import * as convert from './commands/convert';
 import * as memoryCmd from './commands/memory';
+import * as exportCmd from './commands/export';
 
 interface Command {
   usage: string;
@@ -18,6 +19,7 @@ interface Command {
 
 export const COMMANDS: Record<string, Command> = {
   demo, generate, eval: evalCmd, prune: pruneCmd, sweep: sweepCmd, data, fixture, logits, convert, memory: memoryCmd,
+  export: exportCmd,
 };
 
 export function usage(): string {

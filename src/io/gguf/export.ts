@@ -83,7 +83,12 @@ export function ggufTensors(model: Model, plan: GgufPlan, dtype: GgufDtype): Ggu
   plan.layers.forEach((p, l) => {
     const k = (s: string) => `layers.${l}.${s}`;
     const b = `blk.${l}.`;
-    if (p.nHead > 0) {
+    if (p.zeroAttn) {
+      // one head contributing exactly 0 (see plan.ts: llama.cpp needs heads in layer 0)
+      out.push({ name: b + 'attn_norm.weight', dims: [d], dtype: 'F32', data: new Float32Array(d).fill(1) });
+      for (const name of ['attn_q', 'attn_k', 'attn_v']) out.push({ name: `${b}${name}.weight`, dims: [d, dh], dtype, data: new Float32Array(d * dh) });
+      out.push({ name: b + 'attn_output.weight', dims: [dh, d], dtype, data: new Float32Array(d * dh) });
+    } else if (p.nHead > 0) {
       vec(b + 'attn_norm.weight', k('attn_norm'));
       lin(b + 'attn_q.weight', get(k('attn.q')));
       // KV heads: transposed rows are [kv head][dh][d]; written in plan order (duplicates for uneven groups)

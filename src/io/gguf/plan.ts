@@ -11,7 +11,9 @@
 // - A layer with zero FFN units hits a llama.cpp bug (its attention output is dropped; in the last layer it
 //   aborts). Exact fix: one FFN unit whose gate, up and down weights are all zero (it adds exactly 0).
 // - A layer with zero query heads is attention-free in `deci` (n_head = 0): no attention tensors, not even
-//   attn_norm, may be written.
+//   attn_norm, may be written. Except layer 0: llama.cpp derives tensor shapes from layer 0's head count and
+//   aborts (GGML_ASSERT(t_meta.ne[dim] >= 1)) when it is 0. Exact fix: one dummy head whose Q, K, V and
+//   output weights are all zero (its attention output is exactly 0, so the residual passes unchanged).
 import { Model } from '../../model/model';
 import { ModelConfig, layerShape, kvIndexOfHeads } from '../../model/config';
 
@@ -27,6 +29,8 @@ export interface GgufLayerPlan {
   nFf: number;
   /** The model keeps no FFN unit here: a zero unit is written. */
   zeroFfn: boolean;
+  /** Attention-free layer 0: one all-zero head is written (n_head = n_head_kv = 1). */
+  zeroAttn: boolean;
   /** Human-readable workarounds applied to this layer (empty when written as is). */
   fixes: string[];
 }
@@ -105,8 +109,13 @@ export function planLayer(cfg: ModelConfig, l: number, fixups: boolean): GgufLay
     if (!fixups) refuse('no FFN units', 'one FFN unit with zero weights');
     fixes.push('no FFN units: one zero unit written');
   }
-  if (nHead === 0) fixes.push('attention-free: no attention tensors');
-  return { nHead, nHeadKv: kvSource.length, kvSource, nFf: zeroFfn ? 1 : s.ffn.length, zeroFfn, fixes };
+  const zeroAttn = nHead === 0 && l === 0;
+  if (zeroAttn) {
+    if (!fixups) refuse('no attention heads in the first layer', 'one attention head with zero weights');
+    fixes.push('attention-free first layer: one zero head written');
+  } else if (nHead === 0) fixes.push('attention-free: no attention tensors');
+  if (zeroAttn) return { nHead: 1, nHeadKv: 1, kvSource: [], nFf: zeroFfn ? 1 : s.ffn.length, zeroFfn, zeroAttn, fixes };
+  return { nHead, nHeadKv: kvSource.length, kvSource, nFf: zeroFfn ? 1 : s.ffn.length, zeroFfn, zeroAttn, fixes };
 }
 
 /** Plan the whole model: arch `llama` when every layer is written with the same widths, else `deci`. */
@@ -115,10 +124,6 @@ export function planGguf(model: Model, opts: GgufPlanOptions = {}): GgufPlan {
   checkSupported(cfg);
   const layers = Array.from({ length: cfg.nLayers }, (_, l) => planLayer(cfg, l, opts.fixups ?? true));
   const first = layers[0];
-  const uniform = layers.every((p) => p.nHead === first.nHead && p.nHeadKv === first.nHeadKv && p.nFf === first.nFf && p.nHead > 0);
-  if (layers[0].nHead === 0 && layers.some((p) => p.nHead > 0)) {
-    // llama.cpp derives defaults from layer 0's head count; the explicit key/value lengths written by the
-    // exporter cover them, see docs/GGUF.md.
-  }
+  const uniform = layers.every((p) => p.nHead === first.nHead && p.nHeadKv === first.nHeadKv && p.nFf === first.nFf && p.nHead > 0 && !p.zeroAttn);
   return { arch: uniform ? 'llama' : 'deci', layers };
 }
