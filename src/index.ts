@@ -59,7 +59,7 @@ export { planGguf, GgufPlan, GgufLayerPlan, GgufExportError } from './io/gguf/pl
 export { readGguf, writeGguf, GgufContents, GgufTensor, GgufValue } from './io/gguf/format';
 export { checkGguf, GgufCheckResult } from './io/gguf/check';
 export { evaluateGguf, llamaCppPerplexity, ggufCodec } from './io/gguf/evaluate';
-export { llamaCppLogits, llamaCppGenerate, llamaCppBench, llamaCppAvailable, LlamaCppOptions } from './io/gguf/llamaCpp';
+export { llamaCppLogits, llamaCppGenerate, llamaCppBench, llamaCppTokenize, llamaCppAvailable, LlamaCppOptions } from './io/gguf/llamaCpp';
 
 // Experiments
 export { sweep, SweepRow, SweepMethod } from './experiments/sweep';

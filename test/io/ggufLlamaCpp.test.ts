@@ -20,7 +20,9 @@ import { writeGguf, gv } from '../../src/io/gguf/format';
 import { ggufVocab, vocabMetadata } from '../../src/io/gguf/tokenizer';
 import { checkGguf } from '../../src/io/gguf/check';
 import { llamaCppPerplexity } from '../../src/io/gguf/evaluate';
-import { llamaCppGenerate, llamaCppLogits, llamaCppAvailable } from '../../src/io/gguf/llamaCpp';
+import { llamaCppGenerate, llamaCppLogits, llamaCppTokenize, llamaCppAvailable } from '../../src/io/gguf/llamaCpp';
+import { writeFixture } from '../../src/model/fixture';
+import { loadModel } from '../../src/model/load';
 
 const dir = tmpDir('sp-gguf-');
 let base: LoadedModel;
@@ -113,4 +115,21 @@ test('F16 export: logits within 0.05 of the F32 model at every position of a win
   exportGguf(base, file, { dtype: 'f16' });
   const c = await checkGguf(base.model, file, [val.slice(0, 256)]);
   assert.ok(c.maxAbsDiff > 0 && c.maxAbsDiff < 0.05, `max |Δlogit| ${c.maxAbsDiff}`);
+});
+
+test('llama.cpp tokenizes like the project: llama2.c tokenizer (golden examples) and an HF tokenizer.json; an HF LLaMA checkpoint (untied head) matches logit for logit', async () => {
+  const file = path.join(dir, 'dense-tok.gguf');
+  exportGguf(base, file);
+  for (const ex of golden().encode_examples.slice(0, 3)) assert.deepEqual([base.codec.bosId, ...(await llamaCppTokenize(file, ex.text))], ex.ids_with_bos, ex.text);
+  const fx = path.join(dir, 'hf-llama');
+  writeFixture({ arch: 'llama', layers: 2, dModel: 64, nHeads: 4, nKvHeads: 2, maxSeq: 64, seed: 3, out: fx });
+  const hf = await loadModel(fx);
+  assert.equal(hf.tokenizerSource?.kind, 'hf');
+  const hfFile = path.join(dir, 'hf-llama.gguf');
+  exportGguf(hf, hfFile);
+  const text = 'the cat sat on the mat, and then the dog ran in the park with a ball';
+  const ids = hf.codec.encode(text);
+  assert.deepEqual([hf.codec.bosId, ...(await llamaCppTokenize(hfFile, text))], ids);
+  const c = await checkGguf(hf.model, hfFile, [ids]);
+  assert.ok(c.maxAbsDiff < 1e-4, `max |Δlogit| ${c.maxAbsDiff}`);
 });

@@ -84,3 +84,8 @@ export async function llamaCppGenerate(file: string, prompt: number[], steps: nu
 export async function llamaCppBench(file: string, spec: { prompt: number; gen: number; repeats?: number }, opts: LlamaCppOptions = {}): Promise<{ pp: number[]; tg: number[] }> {
   return llamaCppRequest<{ pp: number[]; tg: number[] }>({ op: 'bench', model: file, ...spec }, opts);
 }
+
+/** llama.cpp's own tokenization of `text` (no BOS): checks the exported tokenizer metadata. */
+export async function llamaCppTokenize(file: string, text: string, opts: LlamaCppOptions = {}): Promise<number[]> {
+  return (await llamaCppRequest<{ ids: number[] }>({ op: 'tokenize', model: file, text }, opts)).ids;
+}
