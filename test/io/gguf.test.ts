@@ -56,6 +56,11 @@ test('layer plan: uneven GQA groups duplicate KV heads exactly (gcd of group siz
   p = planLayer(cfg([0, 1, 2, 3, 4, 6], [0, 1, 2, 3], [0]), 0, true);
   assert.deepEqual(p.kvSource, [0, 0, 1, 1, 2, 3]);
   assert.equal(p.nHead % p.nHeadKv, 0);
+  // group size 4 (8 heads on 2 KV heads): heads 0 1 2 3 | 4 5 → sizes 4+2 → r = 2, KV 0 written twice
+  const g4 = cfg([0, 1, 2, 3, 4, 5], [0, 1], [0]);
+  g4.nKvHeads = 2;
+  p = planLayer(g4, 0, true);
+  assert.deepEqual([p.nHead, p.nHeadKv, p.kvSource], [6, 3, [0, 0, 1]]);
   assert.throws(() => planLayer(cfg([0, 1, 2, 3, 4, 6], [0, 1, 2, 3], [0]), 0, false), (e: Error) => e instanceof GgufExportError && /layer 0: query-head groups 2\+2\+1\+1 .*crashes llama\.cpp/.test(e.message));
   p = planLayer(cfg([0, 1], [0], []), 0, true);
   assert.deepEqual([p.nFf, p.zeroFfn], [1, true]);

@@ -98,7 +98,7 @@ export function planLayer(cfg: ModelConfig, l: number, fixups: boolean): GgufLay
     if (!identity) {
       const groups = count.filter((c) => c > 0).join('+');
       if (!fixups) refuse(`query-head groups ${groups} over ${s.kvHeads.length} KV heads are uneven (n_head % n_head_kv ≠ 0 or unused KV heads)`, `duplicate KV heads to ${kvSource.length}`);
-      fixes.push(`KV heads ${s.kvHeads.length} → ${kvSource.length} (groups ${groups}, ${r} query heads per written KV head)`);
+      fixes.push(`KV heads ${s.kvHeads.length} → ${kvSource.length} (query-head groups ${groups}; each written KV head serves ${r} query head${r > 1 ? 's' : ''})`);
     }
   } else if (s.kvHeads.length > 0) {
     fixes.push(`${s.kvHeads.length} KV heads without query heads dropped`);
