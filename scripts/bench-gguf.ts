@@ -6,6 +6,9 @@
 //
 //   node --import tsx scripts/bench-gguf.ts --model stories260K [--method structprune] [--sparsities 0.3,0.5]
 //   node --import tsx scripts/bench-gguf.ts --model big [--method local]   # LLaMA-shaped fixture d 1024, 16 layers, FFN 2816, 16/4 heads
+// --method random: every module loses round(s · units) units chosen by a seeded draw (no calibration): the
+// same widths as `local`'s per-module counts give, in seconds instead of a full prune — speed depends on the
+// widths only, not on which units were kept.
 // Options: --rounds 5 --repeats 3 --pp 256 --tg 64 --samples 16 --seqlen 128 (calibration) --out DIR (GGUF files kept there).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,6 +18,9 @@ import { LoadedModel } from '../src/model/codec';
 import { fixtureModel } from '../src/model/fixture';
 import { countParams } from '../src/model/hostTensor';
 import { prune, PruneMethod } from '../src/prune/prune';
+import { sliceModel, RemovedMask } from '../src/prune/slice';
+import { Model } from '../src/model/model';
+import { createRng } from '../src/util/rng';
 import { sampleCalibration } from '../src/data/calibration';
 import { corpusIds } from '../src/data/corpusIds';
 import { exportGguf } from '../src/io/gguf/export';
@@ -38,6 +44,28 @@ async function base(): Promise<LoadedModel> {
   return { ...stories, model };
 }
 
+/** Remove round(s · units) seeded-random units from every FFN and attention module. */
+function randomPrune(model: Model, s: number, seed = 0): Model {
+  const c = model.config;
+  const rng = createRng(seed);
+  const mask: RemovedMask = {};
+  const pick = (n: number) => {
+    const m = new Uint8Array(n);
+    const order = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = rng.int(0, i);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    order.slice(0, Math.round(s * n)).forEach((u) => (m[u] = 1));
+    return m;
+  };
+  for (let l = 0; l < c.nLayers; l++) {
+    mask[`layers.${l}.ffn`] = pick(c.dFF);
+    mask[`layers.${l}.attn`] = pick(c.nHeads);
+  }
+  return sliceModel(model, mask);
+}
+
 async function main() {
   const loaded = await base();
   const out = values.out ?? fs.mkdtempSync(path.join(require('os').tmpdir(), 'sp-bench-gguf-'));
@@ -54,7 +82,7 @@ async function main() {
   add('dense', loaded);
   for (const s of sparsities) {
     const t0 = performance.now();
-    const { model } = await prune(loaded.model, { method: values.method as PruneMethod, sparsity: s, windows: calib });
+    const model = values.method === 'random' ? randomPrune(loaded.model, s) : (await prune(loaded.model, { method: values.method as PruneMethod, sparsity: s, windows: calib })).model;
     process.stderr.write(`pruned ${values.method} ${s} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     add(`${values.method}-${s}`, { ...loaded, model });
   }
