@@ -73,11 +73,11 @@ async function main() {
   const sparsities = values.sparsities!.split(',').map(Number);
   const calib = sampleCalibration(await corpusIds(loaded.codec, 'tinystories-train'), { nSamples: Number(values.samples), seqlen: Number(values.seqlen), seed: 0 });
   const dense = countParams(loaded.model.weights);
-  const models: { label: string; file: string; params: number }[] = [];
+  const models: { label: string; file: string; params: number; ggufParams: number }[] = [];
   const add = (label: string, l: LoadedModel) => {
     const file = path.join(out, `${values.model}-${label}.gguf`);
-    exportGguf(l, file, { force: true });
-    models.push({ label, file, params: countParams(l.model.weights) });
+    const r = exportGguf(l, file, { force: true });
+    models.push({ label, file, params: countParams(l.model.weights), ggufParams: r.params });
   };
   add('dense', loaded);
   for (const s of sparsities) {
@@ -99,13 +99,13 @@ async function main() {
   }
   const ratio = (xs: Record<string, number[]>, l: string) => median(xs[l].map((v, i) => v / xs.dense[i]));
   const rows = models.map((m) => ({
-    model: values.model, variant: m.label, params: m.params, paramRatio: m.params / dense,
+    model: values.model, variant: m.label, params: m.params, paramRatio: m.params / dense, ggufParams: m.ggufParams, ggufRatio: m.ggufParams / models[0].ggufParams,
     ppTokS: median(pp[m.label]), tgTokS: median(tg[m.label]), ppRatio: ratio(pp, m.label), tgRatio: ratio(tg, m.label),
   }));
-  console.log('| model | variant | params | params ÷ dense | pp tok/s | pp ÷ dense | tg tok/s | tg ÷ dense |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| model | variant | params | params ÷ dense | GGUF values ÷ dense | pp tok/s | pp ÷ dense | tg tok/s | tg ÷ dense |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.model} | ${r.variant} | ${r.params.toLocaleString('en-US')} | ${r.paramRatio.toFixed(3)} | ${r.ppTokS.toFixed(0)} | ${r.ppRatio.toFixed(2)} | ${r.tgTokS.toFixed(1)} | ${r.tgRatio.toFixed(2)} |`);
+    console.log(`| ${r.model} | ${r.variant} | ${r.params.toLocaleString('en-US')} | ${r.paramRatio.toFixed(3)} | ${r.ggufRatio.toFixed(3)} | ${r.ppTokS.toFixed(0)} | ${r.ppRatio.toFixed(2)} | ${r.tgTokS.toFixed(1)} | ${r.tgRatio.toFixed(2)} |`);
   }
   console.log(JSON.stringify({ spec, rounds: Number(values.rounds), rows }));
 }

@@ -29,6 +29,8 @@ export interface GgufExportResult {
   arch: 'llama' | 'deci';
   dtype: 'f32' | 'f16';
   tensors: number;
+  /** Values written (KV-head duplicates and zero units included; the tied LM head counted once). */
+  params: number;
   /** Workarounds applied, per layer ("layer 3: …"). */
   fixes: string[];
 }
@@ -151,5 +153,6 @@ export function exportGguf(loaded: LoadedModel, file: string, opts: GgufExportOp
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   const bytes = writeGguf(abs, kv, tensors);
   const fixes = plan.layers.flatMap((p, l) => p.fixes.map((f) => `layer ${l}: ${f}`));
-  return { file: abs, bytes, arch: plan.arch, dtype: opts.dtype ?? 'f32', tensors: tensors.length, fixes };
+  const params = tensors.reduce((a, t) => a + t.data.length, 0);
+  return { file: abs, bytes, arch: plan.arch, dtype: opts.dtype ?? 'f32', tensors: tensors.length, params, fixes };
 }
