@@ -13,6 +13,7 @@ import * as logits from './commands/logits';
 import * as convert from './commands/convert';
 import * as memoryCmd from './commands/memory';
 import * as web from './commands/web';
+import * as exportCmd from './commands/export';
 
 interface Command {
   usage: string;
@@ -21,6 +22,7 @@ interface Command {
 
 export const COMMANDS: Record<string, Command> = {
   demo, generate, eval: evalCmd, prune: pruneCmd, sweep: sweepCmd, data, fixture, logits, convert, memory: memoryCmd, web,
+  export: exportCmd,
 };
 
 export function usage(): string {

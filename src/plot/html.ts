@@ -149,6 +149,7 @@ export function reportSections({ report, trace }: HtmlReportInput): HtmlSection[
   ];
   if (report.admm) summary.push(['ADMM', `${report.admm.iterations} iterations, ${report.admm.converged ? 'converged' : 'stopped at the iteration limit'}`]);
   for (const [d, p] of Object.entries(report.perplexity ?? {})) summary.push([`perplexity (${d})`, p.toFixed(4)]);
+  summary.push(['run it in llama.cpp', 'structprune export --format gguf --model SAVED_DIR --out model.gguf (docs/GGUF.md)']);
   const sections: HtmlSection[] = [
     { heading: 'Summary', html: htmlTable(['', ''], summary.filter(([, v]) => v !== '')) },
     { heading: 'Sparsity per module', spec: moduleSparsityPlot(report.perModule, { target: report.targetSparsity }) },
