@@ -3,8 +3,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const NODE_GLOBALS = Object.fromEntries(
+  ['require', 'module', 'exports', 'process', '__dirname', '__filename', 'console', 'Buffer', 'performance', 'setTimeout', 'clearTimeout', 'setImmediate', 'setInterval', 'clearInterval', 'URL', 'TextEncoder', 'TextDecoder'].map((g) => [g, 'readonly']),
+);
+
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'notebooks/', '**/*.ipynb', 'kernel/**/*.py'] },
+  // kernel/tslab/ is the vendored fork of tslab's kernel (Apache-2.0, compiled JS kept close to upstream for diffs).
+  { ignores: ['node_modules/', '**/node_modules/', 'dist/', 'runs/', 'notebooks/', '**/*.ipynb', 'kernel/**/*.py', 'kernel/tslab/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -29,10 +34,12 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.cjs'],
-    languageOptions: {
-      sourceType: 'commonjs',
-      globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' },
-    },
+    languageOptions: { sourceType: 'commonjs', globals: NODE_GLOBALS },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { sourceType: 'module', globals: NODE_GLOBALS },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

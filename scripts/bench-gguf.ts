@@ -23,8 +23,8 @@ import { Model } from '../src/model/model';
 import { createRng } from '../src/util/rng';
 import { sampleCalibration } from '../src/data/calibration';
 import { corpusIds } from '../src/data/corpusIds';
-import { exportGguf } from '../src/io/gguf/export';
-import { llamaCppBench } from '../src/io/gguf/llamaCpp';
+import { exportGguf } from '../src/gguf/export';
+import { llamaCppBench } from '../src/gguf/llamaCpp';
 
 const { values } = parseArgs({
   options: {

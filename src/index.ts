@@ -61,12 +61,12 @@ export { readSafetensors, openSafetensors } from './io/safetensorsReader';
 export { writeSafetensors } from './io/safetensorsWriter';
 
 // GGUF export for llama.cpp, and llama.cpp itself (child process) for checks, perplexity and speed
-export { exportGguf, ggufContents, GgufExportOptions, GgufExportResult } from './io/gguf/export';
-export { planGguf, GgufPlan, GgufLayerPlan, GgufExportError } from './io/gguf/plan';
-export { readGguf, writeGguf, GgufContents, GgufTensor, GgufValue } from './io/gguf/format';
-export { checkGguf, GgufCheckResult } from './io/gguf/check';
-export { evaluateGguf, llamaCppPerplexity, ggufCodec } from './io/gguf/evaluate';
-export { llamaCppLogits, llamaCppGenerate, llamaCppBench, llamaCppTokenize, llamaCppAvailable, LlamaCppOptions } from './io/gguf/llamaCpp';
+export { exportGguf, ggufContents, GgufExportOptions, GgufExportResult } from './gguf/export';
+export { planGguf, GgufPlan, GgufLayerPlan, GgufExportError } from './gguf/plan';
+export { readGguf, writeGguf, GgufContents, GgufTensor, GgufValue } from './gguf/format';
+export { checkGguf, GgufCheckResult } from './gguf/check';
+export { evaluateGguf, llamaCppPerplexity, ggufCodec } from './gguf/evaluate';
+export { llamaCppLogits, llamaCppGenerate, llamaCppBench, llamaCppTokenize, llamaCppAvailable, LlamaCppOptions } from './gguf/llamaCpp';
 
 // Experiments
 export { sweep, SweepRow, SweepMethod } from './experiments/sweep';

@@ -43,7 +43,7 @@ const SIMD_PROBE = new Uint8Array([
 export function browserFeatures(): BrowserFeatures {
   const W = (globalThis as { WebAssembly?: { validate?: (b: Uint8Array) => boolean } }).WebAssembly;
   const wasm = typeof W === 'object' && typeof W.validate === 'function';
-  let simd = false;
+  let simd: boolean;
   try {
     simd = wasm && W!.validate!(SIMD_PROBE);
   } catch {

@@ -1,5 +1,5 @@
 // llama.cpp (through node-llama-cpp) in its own process: GGML asserts abort the whole process, so the
-// project never loads a GGUF in its own. Started by src/io/gguf/llamaCpp.ts; one JSON request on stdin,
+// project never loads a GGUF in its own. Started by src/gguf/llamaCpp.ts; one JSON request on stdin,
 // one JSON reply on stdout ({ok: true, ...} or {ok: false, error}). Plain ESM because node-llama-cpp is
 // ESM-only and lives in this folder's own node_modules (scripts/setup-llama.sh).
 //

@@ -4,7 +4,6 @@
 // Layout: <root>/kernel/kernels/structprune-ts/start.js.
 'use strict';
 const path = require('path');
-const fs = require('fs');
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const connectionFile = process.argv[2];

@@ -6,7 +6,7 @@ import { evaluate } from '../../eval/evaluate';
 import { CORPUS_NAMES } from '../../data/corpora';
 import { readTextFile } from '../../data/textFile';
 import { Model } from '../../model/model';
-import { evaluateGguf } from '../../io/gguf/evaluate';
+import { evaluateGguf } from '../../gguf/evaluate';
 import { UsageError } from '../../errors';
 
 export const usage = `structprune eval [--model stories260K|FILE|DIR] (--dataset ${CORPUS_NAMES.join('|')} | --text FILE) [--seqlen L] [--max-windows N (0 = all)] [--json]

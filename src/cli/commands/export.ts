@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { parse, str, choice } from '../args';
 import { emit } from '../output';
 import { loadModel, DEFAULT_MODEL } from '../../model/load';
-import { exportGguf } from '../../io/gguf/export';
+import { exportGguf } from '../../gguf/export';
 import { UsageError } from '../../errors';
 
 export const usage = `structprune export --format gguf [--model stories260K|FILE|DIR] --out FILE.gguf [--dtype f32|f16] [--force] [--json]

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The worker script and the folder holding node-llama-cpp. */
-export const LLAMA_TOOLS_DIR = path.resolve(__dirname, '../../../tools/llama');
+export const LLAMA_TOOLS_DIR = path.resolve(__dirname, '../../tools/llama');
 
 export interface LlamaCppOptions {
   /** CPU threads (default 1). */

@@ -1,9 +1,9 @@
 // Check a GGUF export against the project's own forward pass: llama.cpp's logits at every position of
 // some windows vs `forward` on the same ids (max |difference| per window).
-import { tf, initBackend } from '../../backend';
-import { Model } from '../../model/model';
-import { toDevice } from '../../model/device';
-import { forward } from '../../model/forward';
+import { tf, initBackend } from '../backend';
+import { Model } from '../model/model';
+import { toDevice } from '../model/device';
+import { forward } from '../model/forward';
 import { LlamaCppOptions, llamaCppLogits } from './llamaCpp';
 
 export interface GgufCheckResult {

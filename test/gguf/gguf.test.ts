@@ -10,11 +10,11 @@ import { ModelConfig } from '../../src/model/config';
 import { sliceModel, RemovedMask } from '../../src/prune/slice';
 import { fixtureModel, writeFixture } from '../../src/model/fixture';
 import { loadModel } from '../../src/model/load';
-import { writeGguf, readGguf, gv } from '../../src/io/gguf/format';
-import { planLayer, planGguf, GgufExportError } from '../../src/io/gguf/plan';
-import { exportGguf } from '../../src/io/gguf/export';
-import { hfVocab } from '../../src/io/gguf/tokenizer';
-import { ggufCodec } from '../../src/io/gguf/evaluate';
+import { writeGguf, readGguf, gv } from '../../src/gguf/format';
+import { planLayer, planGguf, GgufExportError } from '../../src/gguf/plan';
+import { exportGguf } from '../../src/gguf/export';
+import { hfVocab } from '../../src/gguf/tokenizer';
+import { ggufCodec } from '../../src/gguf/evaluate';
 import { byteLevelBpeTokenizer, writeHfTokenizerFiles } from '../../src/model/hfTokenizer';
 import { f32BitsToF16Bits, f16BitsToF32 } from '../../src/io/safetensorsDtype';
 

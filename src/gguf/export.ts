@@ -5,9 +5,9 @@
 // `llama`/`deci`: no Q/K permutation.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LoadedModel } from '../../model/codec';
-import { Model } from '../../model/model';
-import { HostTensor, transpose2d } from '../../model/hostTensor';
+import { LoadedModel } from '../model/codec';
+import { Model } from '../model/model';
+import { HostTensor, transpose2d } from '../model/hostTensor';
 import { GgufTensor, GgufValue, GgufDtype, gv, writeGguf } from './format';
 import { GgufPlan, GgufLayerPlan, GgufExportError, planGguf } from './plan';
 import { ggufVocab, vocabMetadata } from './tokenizer';

@@ -1,12 +1,12 @@
 // Perplexity of a GGUF file run by llama.cpp, with the same protocol as the project's own (METHOD.md §7):
 // ids = [BOS] + encode(text) with the llama2.c SentencePiece algorithm on the file's own vocabulary
 // (tokenizer.ggml.*), windows ids[i·L : (i+1)·L], NLL of positions 1..L−1, ppl = exp(mean NLL).
-import { TextCodec, llama2cCodec } from '../../model/codec';
-import { Tokenizer } from '../../model/tokenizer';
-import { corpusIds } from '../../data/corpusIds';
-import { CorpusName } from '../../data/corpora';
-import { DataDirOptions } from '../../data/datadir';
-import { PerplexityOptions, PerplexityResult } from '../../eval/perplexity';
+import { TextCodec, llama2cCodec } from '../model/codec';
+import { Tokenizer } from '../model/tokenizer';
+import { corpusIds } from '../data/corpusIds';
+import { CorpusName } from '../data/corpora';
+import { DataDirOptions } from '../data/datadir';
+import { PerplexityOptions, PerplexityResult } from '../eval/perplexity';
 import { readGguf } from './format';
 import { TOKEN_TYPE } from './tokenizer';
 import { LlamaCppOptions, llamaCppNll } from './llamaCpp';

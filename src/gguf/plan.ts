@@ -14,8 +14,8 @@
 //   attn_norm, may be written. Except layer 0: llama.cpp derives tensor shapes from layer 0's head count and
 //   aborts (GGML_ASSERT(t_meta.ne[dim] >= 1)) when it is 0. Exact fix: one dummy head whose Q, K, V and
 //   output weights are all zero (its attention output is exactly 0, so the residual passes unchanged).
-import { Model } from '../../model/model';
-import { ModelConfig, layerShape, kvIndexOfHeads } from '../../model/config';
+import { Model } from '../model/model';
+import { ModelConfig, layerShape, kvIndexOfHeads } from '../model/config';
 
 /** How one layer is written. */
 export interface GgufLayerPlan {

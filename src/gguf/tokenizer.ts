@@ -8,8 +8,8 @@
 //   LLaMA-3), WordPiece, Unigram: refused with the reason.
 // Rows of the embedding beyond the tokenizer's vocabulary (padded vocabularies) become unused tokens.
 import * as fs from 'node:fs';
-import { TokenizerSource } from '../../model/codec';
-import { loadTokenizer } from '../../model/tokenizer';
+import { TokenizerSource } from '../model/codec';
+import { loadTokenizer } from '../model/tokenizer';
 import { GgufValue, gv } from './format';
 import { GgufExportError } from './plan';
 

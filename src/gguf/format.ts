@@ -5,8 +5,8 @@
 // Only what the exporter needs is written (F32 and F16 tensors); `readGgufHeader` reads any v2/v3 header
 // back (tests and diagnostics).
 import * as fs from 'node:fs';
-import { writeFileAtomicWith, writeFullySync } from '../atomic';
-import { f32BitsToF16Bits, f16BitsToF32 } from '../safetensorsDtype';
+import { writeFileAtomicWith, writeFullySync } from '../io/atomic';
+import { f32BitsToF16Bits, f16BitsToF32 } from '../io/safetensorsDtype';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
 export const GGUF_VERSION = 3;
