@@ -51,6 +51,8 @@ export interface MeasuredPoint {
   /** Peak growth of distinct live backend buffers during prune(). */
   peakNewBufferBytes: number;
   wasmHeapBytes: number | null;
+  /** webgpu: peak GPU bytes in use during prune() by the backend's buffer manager (device memory); null elsewhere. */
+  gpuPeakBytes: number | null;
   /** The child process's maxRSS (host model, runtime and wasm heap included). */
   maxRssBytes: number;
   backend: string | null;
@@ -84,7 +86,7 @@ export async function runMemoryPoint(spec: MemoryPointSpec): Promise<MeasuredPoi
   const m = r.report.memory;
   return {
     label: spec.member.label, method: spec.method, params: countParams(model.weights), layers: spec.member.layers, dModel: spec.member.dModel,
-    peakBytes: m.peakBytes, peakNewBufferBytes: m.peakNewBufferBytes, wasmHeapBytes: m.wasmHeapBytes, maxRssBytes: m.maxRssBytes, backend: m.backend,
+    peakBytes: m.peakBytes, peakNewBufferBytes: m.peakNewBufferBytes, wasmHeapBytes: m.wasmHeapBytes, gpuPeakBytes: m.gpu?.peakBytes ?? null, maxRssBytes: m.maxRssBytes, backend: m.backend,
     seconds: (performance.now() - t0) / 1000, config: model.config,
   };
 }
