@@ -32,7 +32,7 @@ export interface GpuAdapterInfo {
 /** What the webgpu start found: adapter, the device's limits, and where Vulkan came from. */
 export interface WebgpuDetails {
   adapter: GpuAdapterInfo;
-  /** The limits the device was created with (the adapter's own). */
+  /** The limits of the device as created (asked for: the adapter's own). */
   limits: Record<string, number>;
   /** Which Vulkan ICD file(s): VK_ICD_FILENAMES as in effect, or null for the system's ICD search. */
   vulkanIcd: string | null;
@@ -143,11 +143,12 @@ function dawnNodePath(): string {
   return file;
 }
 
-// WebGPU limit names (spec), read one by one: Dawn's limits object keeps them as prototype getters.
+// WebGPU limit names (spec), read one by one: Dawn's limits object keeps them as prototype getters. The two
+// dynamic-offset limits are left at their defaults: tfjs uses no dynamic offsets, and asking for lavapipe's
+// 10^6 makes Dawn print a warning for every pipeline.
 const LIMIT_NAMES = [
   'maxTextureDimension1D', 'maxTextureDimension2D', 'maxTextureDimension3D', 'maxTextureArrayLayers',
   'maxBindGroups', 'maxBindGroupsPlusVertexBuffers', 'maxBindingsPerBindGroup',
-  'maxDynamicUniformBuffersPerPipelineLayout', 'maxDynamicStorageBuffersPerPipelineLayout',
   'maxSampledTexturesPerShaderStage', 'maxSamplersPerShaderStage', 'maxStorageBuffersPerShaderStage',
   'maxStorageTexturesPerShaderStage', 'maxUniformBuffersPerShaderStage', 'maxUniformBufferBindingSize',
   'maxStorageBufferBindingSize', 'minUniformBufferOffsetAlignment', 'minStorageBufferOffsetAlignment',
@@ -203,12 +204,18 @@ export function registerWebgpu(): void {
       throw new Error(`webgpu: Dawn found no GPU adapter (no usable Vulkan driver): ${SETUP_HINT}`);
     }
     const limits: Record<string, number> = {};
+    const adapterLimits = adapter.limits; // read once: Dawn on lavapipe warns on every read
     for (const name of LIMIT_NAMES) {
-      const v = adapter.limits[name];
+      const v = adapterLimits[name];
       if (typeof v === 'number') limits[name] = v;
     }
     const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
     const device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
+    // tfjs reads device.limits per dispatch; each read builds a new object (and a Dawn warning on lavapipe)
+    const deviceLimits = (device as unknown as { limits: Record<string, number> }).limits;
+    Object.defineProperty(device, 'limits', { value: deviceLimits });
+    const granted: Record<string, number> = {};
+    for (const name of LIMIT_NAMES) if (typeof deviceLimits[name] === 'number') granted[name] = deviceLimits[name];
     let reported = 0;
     device.onuncapturederror = (ev) => {
       if (reported++ < 3) process.stderr.write(`structprune: webgpu error: ${ev.error.message.split('\n')[0]}\n`);
@@ -216,7 +223,7 @@ export function registerWebgpu(): void {
     const info = adapter.info;
     details = {
       adapter: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description },
-      limits,
+      limits: granted,
       vulkanIcd: vulkan.icd,
       vulkanSource: vulkan.source,
       dawnNode,
