@@ -182,6 +182,19 @@ export function initBackend(
   } catch (e) {
     return Promise.reject(e);
   }
+  // No backend named and one already running (e.g. webgpu chosen by the caller): keep it. Library entry
+  // points call initBackend() without a name; they must not switch the caller's backend back to the default.
+  if (!name && current) {
+    if (opts.threads !== undefined && current.name === 'wasm' && opts.threads !== current.threadsRequested) {
+      return Promise.reject(
+        new Error(
+          `wasm is already running with ${current.threads} thread(s) (asked for ${current.threadsRequested}); ` +
+            'the thread count is fixed per process: pass { threads } to the first initBackend()',
+        ),
+      );
+    }
+    return Promise.resolve(current);
+  }
   const env = process.env.STRUCTPRUNE_BACKEND;
   let wanted: BackendName;
   let reason: string;

@@ -42,12 +42,14 @@ export async function requireWebgpu(t: TestContext): Promise<boolean> {
 export async function onBoth<T>(fn: () => T | Promise<T>): Promise<{ wasm: T; webgpu: T }> {
   await initBackend('wasm');
   const wasm = await fn();
+  assert.equal(tf.getBackend(), 'wasm', 'the computation switched tfjs away from wasm');
   const info = await initBackend('webgpu');
   try {
     assert.equal(tf.getBackend(), 'webgpu', 'silent fallback: tfjs is not running webgpu');
     assert.equal(info.name, 'webgpu');
     assert.ok(info.webgpu?.adapter.description, 'webgpu runs without an adapter description');
     const webgpu = await fn();
+    assert.equal(tf.getBackend(), 'webgpu', 'the computation switched tfjs away from webgpu');
     return { wasm, webgpu };
   } finally {
     await initBackend('wasm');
