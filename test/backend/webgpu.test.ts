@@ -124,3 +124,24 @@ test('memory meter on webgpu: GPU peak from the buffer manager covers a known al
   const { memory: w } = await measureMemory(() => tf.tidy(() => tf.sum(tf.ones([4]))).dispose());
   assert.equal(w.gpu, null, 'wasm has no GPU numbers');
 });
+
+/** initBackend('webgpu') in a fresh process with `env`; returns its error message ('' when it started). */
+function startInChild(env: Record<string, string>): { message: string; backend: string } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawnSync } = require('child_process') as typeof import('child_process');
+  const code = `const b = require(${JSON.stringify(require.resolve('../../src/backend'))});
+    b.initBackend('webgpu').then(() => console.log(JSON.stringify({ message: '', backend: b.tf.getBackend() })),
+      (e) => console.log(JSON.stringify({ message: e.message, backend: String(b.tf.getBackend()) })));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  assert.ok(line.startsWith('{'), `child printed no result: ${r.stderr.slice(-500)}`);
+  return JSON.parse(line);
+}
+
+test('webgpu without Dawn or without an adapter: a clear error naming the fix, and no backend switch', () => {
+  const noDawn = startInChild({ STRUCTPRUNE_DAWN_NODE: '/nonexistent/dawn.node' });
+  assert.match(noDawn.message, /STRUCTPRUNE_DAWN_NODE=\/nonexistent\/dawn\.node: no such file/);
+  const noAdapter = startInChild({ VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+  assert.match(noAdapter.message, /no GPU adapter.*setup-webgpu\.sh.*VK_ICD_FILENAMES/);
+  assert.notEqual(noAdapter.backend, 'webgpu');
+});
