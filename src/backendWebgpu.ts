@@ -3,7 +3,8 @@
 // Mesa's software Vulkan (lavapipe) that scripts/setup-webgpu.sh unpacks into the project's .webgpu/.
 //
 // Where Vulkan comes from, in this order:
-//   1. VK_ICD_FILENAMES (and LD_LIBRARY_PATH for the loader) already set by the caller: used as they are.
+//   1. VK_ICD_FILENAMES (and LD_LIBRARY_PATH for the loader) set by the caller to another ICD than the one in
+//      the config below: used as they are.
 //   2. Otherwise the file STRUCTPRUNE_VULKAN_CONFIG, else `.webgpu/vulkan.json` in the project (written by
 //      scripts/setup-webgpu.sh): VK_ICD_FILENAMES is set from it, and the unpacked libraries it lists are
 //      loaded into the process (dlopen, kept resident) before Dawn starts, so that Dawn's and the Vulkan
@@ -92,15 +93,12 @@ let vulkanState: { icd: string | null; source: WebgpuDetails['vulkanSource'] } |
 /** Make Vulkan findable before Dawn loads (see the header); runs once per process. */
 function prepareVulkan(): { icd: string | null; source: WebgpuDetails['vulkanSource'] } {
   if (vulkanState) return vulkanState;
-  if (process.env.VK_ICD_FILENAMES) {
-    vulkanState = { icd: process.env.VK_ICD_FILENAMES, source: 'env' };
-    return vulkanState;
-  }
   const given = process.env.STRUCTPRUNE_VULKAN_CONFIG;
   const file = given ? path.resolve(given) : path.join(projectRoot(), '.webgpu', 'vulkan.json');
+  const envIcd = process.env.VK_ICD_FILENAMES;
   if (!fs.existsSync(file)) {
     if (given) throw new Error(`STRUCTPRUNE_VULKAN_CONFIG=${given}: no such file; unset it or run \`bash scripts/setup-webgpu.sh\``);
-    vulkanState = { icd: null, source: 'system' };
+    vulkanState = envIcd ? { icd: envIcd, source: 'env' } : { icd: null, source: 'system' };
     return vulkanState;
   }
   let cfg: VulkanConfig;
@@ -108,6 +106,12 @@ function prepareVulkan(): { icd: string | null; source: WebgpuDetails['vulkanSou
     cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as VulkanConfig;
   } catch (e) {
     throw new Error(`webgpu: ${file} is not valid JSON (${(e as Error).message}); rerun \`bash scripts/setup-webgpu.sh --force\``);
+  }
+  // VK_ICD_FILENAMES naming another ICD wins; naming this one (a child of a process that set it) still
+  // needs the libraries loaded, since LD_LIBRARY_PATH was never set
+  if (envIcd && envIcd !== cfg.icd) {
+    vulkanState = { icd: envIcd, source: 'env' };
+    return vulkanState;
   }
   const missing = [cfg.icd, ...(cfg.preload ?? [])].filter((f) => typeof f !== 'string' || !fs.existsSync(f));
   if (missing.length > 0) {

@@ -14,7 +14,7 @@
 import { powerLawFit, PowerFit } from '../util/numeric';
 import { spawn } from 'child_process';
 import { pathToFileURL } from 'url';
-import { initBackend } from '../backend';
+import { initBackend, tf } from '../backend';
 import { prune } from '../prune/prune';
 import { countParams } from '../model/hostTensor';
 import { ModelConfig } from '../model/config';
@@ -95,7 +95,7 @@ export async function runMemoryPoint(spec: MemoryPointSpec): Promise<MeasuredPoi
 export function runPointInFreshProcess(spec: MemoryPointSpec, opts: { timeoutMs?: number } = {}): Promise<MeasuredPoint> {
   const tsx = pathToFileURL(require.resolve('tsx')).href;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, __filename, '--point', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, ['--import', tsx, __filename, '--point', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(tf.getBackend() ? { STRUCTPRUNE_BACKEND: tf.getBackend() } : {}) } }); // the point runs on this process's backend
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
