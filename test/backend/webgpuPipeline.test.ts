@@ -1,5 +1,6 @@
 // The library's async pipeline on webgpu against wasm: perplexity (2 windows) and one StructPrune prune
-// (s = 0.3, few ADMM iterations) with identical masks; no leaked tensors, GPU memory measured.
+// (s = 0.3, few ADMM iterations) with identical masks; a memory point against the analytic model; no leaked
+// tensors, GPU memory measured.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend';
@@ -7,6 +8,9 @@ import { perplexity } from '../../src/eval/perplexity';
 import { corpusIds } from '../../src/data/corpusIds';
 import { calibrationWindows } from '../../src/data/calibrationWindows';
 import { prune } from '../../src/prune/prune';
+import { familyMembers } from '../../src/experiments/family';
+import { runMemoryPoint } from '../../src/experiments/memoryScaling';
+import { predictPeak } from '../../src/experiments/memoryModel';
 import { stories260K } from '../helpers';
 import { requireWebgpu, onBoth } from './webgpuHarness';
 
@@ -44,4 +48,17 @@ test('StructPrune s = 0.3 (3 ADMM iterations) on webgpu gives the masks wasm giv
   assert.equal(r.webgpu.report.memory.backend, 'webgpu');
   assert.ok((r.webgpu.report.memory.gpu?.peakBytes ?? 0) > 0, `GPU peak ${JSON.stringify(r.webgpu.report.memory.gpu)}`);
   assert.equal(r.wasm.report.memory.gpu, null);
+});
+
+test('memory point (StructPrune, smallest llama member) on webgpu: distinct buffers = the analytic model; GPU peak above it', async (t) => {
+  if (!(await requireWebgpu(t))) return;
+  const member = familyMembers('llama', { sizes: 2, seqlen: 8 })[0];
+  const spec = { member, method: 'structprune' as const, seed: 0, samples: 4, seqlen: 8, sparsity: 0.3, iterations: 1 };
+  const r = await onBoth(() => counted(() => runMemoryPoint(spec)));
+  const predicted = predictPeak(r.webgpu.config, { seqlen: 8 }, 'structprune').peakBytes;
+  assert.equal(r.webgpu.backend, 'webgpu');
+  assert.equal(r.webgpu.peakNewBufferBytes, r.wasm.peakNewBufferBytes, 'tensor accounting differs between backends');
+  assert.ok(Math.abs(r.webgpu.peakNewBufferBytes / predicted - 1) < 0.01, `measured ${r.webgpu.peakNewBufferBytes} vs model ${predicted}`);
+  assert.ok(r.webgpu.gpuPeakBytes !== null && r.webgpu.gpuPeakBytes >= predicted, `GPU peak ${r.webgpu.gpuPeakBytes} vs model ${predicted}`);
+  assert.equal(r.wasm.gpuPeakBytes, null);
 });
