@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The webgpu check on a GPU machine without network: run from the folder `npm run device:bundle` wrote.
-#   bash device-check.sh [--quick] [--icd FILE]
+#   bash device-check.sh [--quick] [--icd FILE] [--only STEP[,STEP…]]   (steps: forward,ppl,prune,memory)
 # Prints the adapter, then on webgpu and on wasm: forward tokens/s (both attention layouts), full
 # TinyStories-val perplexity + time, one StructPrune prune at s = 0.3 with timings, the memory experiment
 # (GPU bytes on webgpu): one JSON line each (stdout; progress on stderr). Budget: 8 minutes on a GPU.
@@ -15,11 +15,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 
 quick=0
+only=",forward,ppl,prune,memory,"
 icd="${VK_ICD_FILENAMES:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --icd) icd="$2"; shift ;;
+    --only) only=",$2,"; shift ;;
     -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "device-check.sh: unknown option $1 (use --quick, --icd FILE or --help)" >&2; exit 2 ;;
   esac
@@ -75,6 +77,7 @@ fi
 failed=0
 run webgpu adapter
 for step in forward ppl prune memory; do
+  case "$only" in *",$step,"*) ;; *) continue ;; esac
   case "$step" in forward) a=("${fwd[@]}") ;; ppl) a=("${ppl[@]}") ;; prune) a=("${prune[@]}") ;; memory) a=("${mem[@]}") ;; esac
   for b in webgpu wasm; do
     log "$step on $b ($(( $(date +%s) - t_start )) s so far)"
