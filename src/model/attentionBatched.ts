@@ -4,10 +4,9 @@
 // nH inputs binds nH + 1 storage buffers. Here: one matMul for the scores, one softmax, one matMul with V,
 // then one projection of the concatenated heads [T, nH·dh] by Wo. Same mathematics, same outputs
 // (measured against the per-head layout in test/model/attentionBatched.test.ts).
-// Which layout runs is chosen per backend in blocks.ts (`attentionLayout`).
+// Which layout runs is chosen in blocks.ts (`attentionLayout`, `attentionModuleBatched`). This file imports
+// nothing from blocks.ts: tslab's notebook loader cannot load modules that import each other.
 import { tf } from '../backend';
-import { kvIndexOfHeads } from './config';
-import { applyRope, linear, BlockCapture, BlockContext, BlockTensors } from './blocks';
 
 /**
  * q [T, nH·dh] (already scaled), k, v [T, nKv·dh], kvOf[h] = KV head of query head h, mask [T, T] additive.
@@ -34,23 +33,4 @@ export function attentionBatched(
   let out = tf.matMul(tf.softmax(scores), vh) as tf.Tensor3D; // [nH, T, dh]
   if (gates) out = tf.mul(out, tf.reshape(gates, [nH, 1, 1]));
   return tf.reshape(tf.transpose(out, [1, 0, 2]), [T, nH * dh]) as tf.Tensor2D;
-}
-
-/**
- * The attention module of `block` in the batched layout: x [T, d] → x + attention(h) (h = x normed when
- * pre-norm). Sets capture.attnHidden when asked. Same projections as blocks.ts's per-head path.
- */
-export function attentionModuleBatched(x: tf.Tensor2D, h: tf.Tensor2D, w: BlockTensors, ctx: BlockContext, capture: BlockCapture): tf.Tensor2D {
-  const { cfg, shape } = ctx;
-  const dh = cfg.dHead;
-  let q = tf.mul(linear(h, w['attn.q'], w['attn.q.bias']), 1 / Math.sqrt(dh)) as tf.Tensor2D;
-  let k = linear(h, w['attn.k'], w['attn.k.bias']);
-  const v = linear(h, w['attn.v'], w['attn.v.bias']);
-  if (cfg.positions === 'rope') {
-    q = applyRope(q, ctx.rope!);
-    k = applyRope(k, ctx.rope!);
-  }
-  const hidden = attentionBatched(q, k, v, kvIndexOfHeads(cfg, shape), dh, ctx.mask, ctx.gates?.heads);
-  if (ctx.capture) capture.attnHidden = hidden;
-  return tf.add(x, linear(hidden, w['attn.o'], w['attn.o.bias'])) as tf.Tensor2D;
 }

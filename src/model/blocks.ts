@@ -3,7 +3,7 @@
 // None of them disposes its arguments; callers run them inside tf.tidy.
 import { tf } from '../backend';
 import { ModelConfig, LayerShape, kvIndexOfHeads } from './config';
-import { attentionModuleBatched } from './attentionBatched';
+import { attentionBatched } from './attentionBatched';
 
 /** The tensors of one block, keyed without the `layers.{l}.` prefix (layout: hostTensor.ts). */
 export type BlockTensors = Record<string, tf.Tensor>;
@@ -191,4 +191,23 @@ export function block(x: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { out
   }
   if (!cfg.preNorm) x = norm(x, 'ffn_norm');
   return { out: x, capture };
+}
+
+/**
+ * The attention module of `block` in the batched layout: x [T, d] → x + attention(h) (h = x normed when
+ * pre-norm). Sets capture.attnHidden when asked. Same projections as blocks.ts's per-head path.
+ */
+function attentionModuleBatched(x: tf.Tensor2D, h: tf.Tensor2D, w: BlockTensors, ctx: BlockContext, capture: BlockCapture): tf.Tensor2D {
+  const { cfg, shape } = ctx;
+  const dh = cfg.dHead;
+  let q = tf.mul(linear(h, w['attn.q'], w['attn.q.bias']), 1 / Math.sqrt(dh)) as tf.Tensor2D;
+  let k = linear(h, w['attn.k'], w['attn.k.bias']);
+  const v = linear(h, w['attn.v'], w['attn.v.bias']);
+  if (cfg.positions === 'rope') {
+    q = applyRope(q, ctx.rope!);
+    k = applyRope(k, ctx.rope!);
+  }
+  const hidden = attentionBatched(q, k, v, kvIndexOfHeads(cfg, shape), dh, ctx.mask, ctx.gates?.heads);
+  if (ctx.capture) capture.attnHidden = hidden;
+  return tf.add(x, linear(hidden, w['attn.o'], w['attn.o.bias'])) as tf.Tensor2D;
 }
