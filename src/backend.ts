@@ -1,6 +1,8 @@
 // The one module that imports tfjs backends. Everything else takes `tf` from here.
 //
-// Selection: STRUCTPRUNE_BACKEND=wasm|cpu|tensorflow, or the `name` argument of initBackend().
+// Selection: STRUCTPRUNE_BACKEND=wasm|cpu|tensorflow|webgpu, or the `name` argument of initBackend()
+// (also `initBackend({ backend })`). webgpu (a GPU through Dawn over Vulkan; src/backendWebgpu.ts) is used
+// only when asked for: its host reads must be async (`await t.data()`, src/util/read.ts).
 // Unset: `tensorflow` when @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node is installed (optional peer
 // dependencies, never installed by `npm install`), otherwise `wasm` (SIMD, single thread in Node).
 // wasm threads (opt-in): STRUCTPRUNE_WASM_THREADS=N or initBackend(name, { threads: N }), N ≥ 2, runs
@@ -12,7 +14,9 @@ import * as tf from '@tensorflow/tfjs-core';
 
 export { tf };
 
-export type BackendName = 'wasm' | 'cpu' | 'tensorflow';
+export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'webgpu';
+
+export type { GpuAdapterInfo, WebgpuDetails } from './backendWebgpu';
 
 export interface BackendInfo {
   /** The tfjs backend in use. */
@@ -30,10 +34,14 @@ export interface BackendInfo {
   threads: number | null;
   /** Threads asked for (option, else STRUCTPRUNE_WASM_THREADS, else 1); differs from `threads` after a fallback. */
   threadsRequested: number;
+  /** webgpu only (null elsewhere): the GPU adapter, the device's limits, where Vulkan and Dawn came from. */
+  webgpu: import('./backendWebgpu').WebgpuDetails | null;
 }
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
+  /** Backend to use (same as initBackend's first argument); default env STRUCTPRUNE_BACKEND, else wasm. */
+  backend?: BackendName;
   /**
    * wasm only: compute with this many threads (integer ≥ 1; above 8 is capped at 8). Default: env
    * STRUCTPRUNE_WASM_THREADS, else 1 (single-threaded). Fixed for the process once wasm is initialised.
@@ -41,7 +49,7 @@ export interface InitBackendOptions {
   threads?: number;
 }
 
-const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
+const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow', 'webgpu'];
 
 function resolvable(pkg: string): boolean {
   try {
@@ -97,6 +105,9 @@ async function activate(name: BackendName, reason: string, threadsRequested: num
     provider = '@tensorflow/tfjs-backend-wasm';
     wasmThreadsCount = wasm.getThreadsCount;
     if (threadsRequested >= 2 && (await startWasmThreads(threadsRequested))) provider += ' (threaded)';
+  } else if (name === 'webgpu') {
+    webgpuModule().registerWebgpu();
+    provider = '@tensorflow/tfjs-backend-webgpu (Dawn)';
   } else if (name === 'cpu') {
     require('@tensorflow/tfjs-backend-cpu');
     provider = '@tensorflow/tfjs-backend-cpu';
@@ -110,12 +121,39 @@ async function activate(name: BackendName, reason: string, threadsRequested: num
     }
     require(provider);
   }
-  const ok = await tf.setBackend(name);
+  let ok: boolean;
+  try {
+    ok = await setBackendQuietly(name);
+  } catch (e) {
+    throw new Error(`tfjs could not initialise backend "${name}" (provider ${provider}): ${(e as Error).message}`);
+  }
   if (!ok) throw new Error(`tfjs could not initialise backend "${name}" (provider ${provider})`);
   await tf.ready();
+  if (tf.getBackend() !== name) throw new Error(`tfjs runs "${tf.getBackend()}" after asking for "${name}"`);
   const threads = wasmThreadsCount ? wasmThreadsCount() : name === 'cpu' ? 1 : null;
-  current = { name, provider, nodeAvailable, reason, threads, threadsRequested };
+  const webgpu = name === 'webgpu' ? webgpuModule().webgpuDetails() : null;
+  current = { name, provider, nodeAvailable, reason, threads, threadsRequested, webgpu };
   return current;
+}
+
+function webgpuModule(): typeof import('./backendWebgpu') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./backendWebgpu') as typeof import('./backendWebgpu');
+}
+
+/**
+ * tf.setBackend, but a factory that throws rejects here instead of only logging and returning false
+ * (tfjs swallows the error: without this, "no adapter" would read as a bare "could not initialise").
+ */
+async function setBackendQuietly(name: BackendName): Promise<boolean> {
+  const registered = tf.engine().registry[name];
+  if (registered || name !== 'webgpu') return tf.setBackend(name);
+  const factory = tf.findBackendFactory(name);
+  if (!factory) return false;
+  const backend = await factory();
+  tf.removeBackend(name);
+  tf.registerBackend(name, () => backend, 3);
+  return tf.setBackend(name);
 }
 
 /**
@@ -123,7 +161,15 @@ async function activate(name: BackendName, reason: string, threadsRequested: num
  * every public async entry point of the library does. `opts.threads` (wasm only) is read at the first
  * wasm initialisation; asking later for a different count rejects.
  */
-export function initBackend(name?: BackendName, opts: InitBackendOptions = {}): Promise<BackendInfo> {
+export function initBackend(
+  nameOrOpts?: BackendName | InitBackendOptions,
+  opts: InitBackendOptions = {},
+): Promise<BackendInfo> {
+  if (typeof nameOrOpts === 'object' && nameOrOpts !== null) opts = nameOrOpts;
+  const name = typeof nameOrOpts === 'string' ? nameOrOpts : opts.backend;
+  if (name !== undefined && !BACKENDS.includes(name)) {
+    return Promise.reject(new Error(`initBackend: backend "${String(name)}" is not one of ${BACKENDS.join('|')}`));
+  }
   let threadsRequested: number;
   try {
     const envThreads = process.env.STRUCTPRUNE_WASM_THREADS;
@@ -135,6 +181,19 @@ export function initBackend(name?: BackendName, opts: InitBackendOptions = {}): 
           : 1;
   } catch (e) {
     return Promise.reject(e);
+  }
+  // No backend named and one already running (e.g. webgpu chosen by the caller): keep it. Library entry
+  // points call initBackend() without a name; they must not switch the caller's backend back to the default.
+  if (!name && current) {
+    if (opts.threads !== undefined && current.name === 'wasm' && opts.threads !== current.threadsRequested) {
+      return Promise.reject(
+        new Error(
+          `wasm is already running with ${current.threads} thread(s) (asked for ${current.threadsRequested}); ` +
+            'the thread count is fixed per process: pass { threads } to the first initBackend()',
+        ),
+      );
+    }
+    return Promise.resolve(current);
   }
   const env = process.env.STRUCTPRUNE_BACKEND;
   let wanted: BackendName;
@@ -169,7 +228,12 @@ export function initBackend(name?: BackendName, opts: InitBackendOptions = {}): 
     return Promise.resolve(current);
   }
   if (pending && !current) return pending;
-  pending = activate(wanted, reason, threadsRequested);
+  const started = activate(wanted, reason, threadsRequested);
+  // a failed start leaves the previous backend (if any) in place and lets a later call try again
+  pending = started.catch((e: unknown) => {
+    pending = null;
+    throw e;
+  });
   return pending;
 }
 

@@ -14,7 +14,7 @@
 import { powerLawFit, PowerFit } from '../util/numeric';
 import { spawn } from 'child_process';
 import { pathToFileURL } from 'url';
-import { initBackend } from '../backend';
+import { initBackend, tf } from '../backend';
 import { prune } from '../prune/prune';
 import { countParams } from '../model/hostTensor';
 import { ModelConfig } from '../model/config';
@@ -51,6 +51,8 @@ export interface MeasuredPoint {
   /** Peak growth of distinct live backend buffers during prune(). */
   peakNewBufferBytes: number;
   wasmHeapBytes: number | null;
+  /** webgpu: peak GPU bytes in use during prune() by the backend's buffer manager (device memory); null elsewhere. */
+  gpuPeakBytes: number | null;
   /** The child process's maxRSS (host model, runtime and wasm heap included). */
   maxRssBytes: number;
   backend: string | null;
@@ -84,7 +86,7 @@ export async function runMemoryPoint(spec: MemoryPointSpec): Promise<MeasuredPoi
   const m = r.report.memory;
   return {
     label: spec.member.label, method: spec.method, params: countParams(model.weights), layers: spec.member.layers, dModel: spec.member.dModel,
-    peakBytes: m.peakBytes, peakNewBufferBytes: m.peakNewBufferBytes, wasmHeapBytes: m.wasmHeapBytes, maxRssBytes: m.maxRssBytes, backend: m.backend,
+    peakBytes: m.peakBytes, peakNewBufferBytes: m.peakNewBufferBytes, wasmHeapBytes: m.wasmHeapBytes, gpuPeakBytes: m.gpu?.peakBytes ?? null, maxRssBytes: m.maxRssBytes, backend: m.backend,
     seconds: (performance.now() - t0) / 1000, config: model.config,
   };
 }
@@ -93,7 +95,7 @@ export async function runMemoryPoint(spec: MemoryPointSpec): Promise<MeasuredPoi
 export function runPointInFreshProcess(spec: MemoryPointSpec, opts: { timeoutMs?: number } = {}): Promise<MeasuredPoint> {
   const tsx = pathToFileURL(require.resolve('tsx')).href;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, __filename, '--point', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, ['--import', tsx, __filename, '--point', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(tf.getBackend() ? { STRUCTPRUNE_BACKEND: tf.getBackend() } : {}) } }); // the point runs on this process's backend
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));

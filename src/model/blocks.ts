@@ -3,6 +3,7 @@
 // None of them disposes its arguments; callers run them inside tf.tidy.
 import { tf } from '../backend';
 import { ModelConfig, LayerShape, kvIndexOfHeads } from './config';
+import { attentionBatched } from './attentionBatched';
 
 /** The tensors of one block, keyed without the `layers.{l}.` prefix (layout: hostTensor.ts). */
 export type BlockTensors = Record<string, tf.Tensor>;
@@ -103,8 +104,28 @@ export function attentionHeads(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, k
   return qs.map((qh, h) => tf.matMul(tf.softmax(tf.add(tf.matMul(qh, ks[kvOf[h]]), mask)), vs[kvOf[h]]));
 }
 
+/**
+ * How attention is laid out: 'perHead' (one 2-D matMul per head, Σ_h by AddN: the wasm fast path) or
+ * 'batched' (3-D matMuls over all heads, attentionBatched.ts: the GPU path, fewer dispatches).
+ */
+export type AttentionLayout = 'perHead' | 'batched';
+
+/**
+ * The layout for the backend in use: env STRUCTPRUNE_ATTENTION=perHead|batched when set, else per head on
+ * every backend. Measured (scripts/bench-attention-layout.ts, README "WebGPU"): per head is faster on wasm
+ * (2.4–3.5×) and on webgpu over software Vulkan (1.3–1.7×); on a real GPU the device check measures both.
+ */
+export function attentionLayout(): AttentionLayout {
+  const env = process.env.STRUCTPRUNE_ATTENTION;
+  if (env === 'perHead' || env === 'batched') return env;
+  if (env) throw new Error(`STRUCTPRUNE_ATTENTION="${env}" is not one of perHead|batched (unset it for the default)`);
+  return 'perHead';
+}
+
 export interface BlockContext {
   cfg: ModelConfig;
+  /** Attention layout; default {@link attentionLayout} for the backend in use. */
+  attention?: AttentionLayout;
   shape: LayerShape;
   mask: tf.Tensor2D;
   rope?: Rope;
@@ -124,7 +145,9 @@ export function block(x: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { out
 
   // ---- attention module ----
   let h = cfg.preNorm ? norm(x, 'attn_norm') : x;
-  if (nH > 0) {
+  if (nH > 0 && (ctx.attention ?? attentionLayout()) === 'batched') {
+    x = attentionModuleBatched(x, h, w, ctx, capture);
+  } else if (nH > 0) {
     // HF OPT scales q after its bias; llama2.c scales the scores: the same product either way.
     let q = tf.mul(linear(h, w['attn.q'], w['attn.q.bias']), 1 / Math.sqrt(dh)) as tf.Tensor2D;
     let k = linear(h, w['attn.k'], w['attn.k.bias']);
@@ -168,4 +191,23 @@ export function block(x: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { out
   }
   if (!cfg.preNorm) x = norm(x, 'ffn_norm');
   return { out: x, capture };
+}
+
+/**
+ * The attention module of `block` in the batched layout: x [T, d] → x + attention(h) (h = x normed when
+ * pre-norm). Sets capture.attnHidden when asked. Same projections as blocks.ts's per-head path.
+ */
+function attentionModuleBatched(x: tf.Tensor2D, h: tf.Tensor2D, w: BlockTensors, ctx: BlockContext, capture: BlockCapture): tf.Tensor2D {
+  const { cfg, shape } = ctx;
+  const dh = cfg.dHead;
+  let q = tf.mul(linear(h, w['attn.q'], w['attn.q.bias']), 1 / Math.sqrt(dh)) as tf.Tensor2D;
+  let k = linear(h, w['attn.k'], w['attn.k.bias']);
+  const v = linear(h, w['attn.v'], w['attn.v.bias']);
+  if (cfg.positions === 'rope') {
+    q = applyRope(q, ctx.rope!);
+    k = applyRope(k, ctx.rope!);
+  }
+  const hidden = attentionBatched(q, k, v, kvIndexOfHeads(cfg, shape), dh, ctx.mask, ctx.gates?.heads);
+  if (ctx.capture) capture.attnHidden = hidden;
+  return tf.add(x, linear(hidden, w['attn.o'], w['attn.o.bias'])) as tf.Tensor2D;
 }

@@ -18,6 +18,10 @@
 // kernel call (10⁵+ in a pruning run, and its `Math.max(...records)` overflows the stack past ~10⁵), and puts
 // every kernel through the profiler. Its number agrees with this one where both apply (test/util/memory.test.ts).
 // `peakBytes` counts tensors alive before the call too (`startBytes` says how many).
+// On webgpu the meter also reads the backend's own GPU accounting, its buffer manager: `numBytesUsed` (bytes of
+// GPU buffers in use: tensors, staging and uniform buffers, those awaiting release after the queue's submit)
+// and `numBytesAllocated` (also the freed buffers it keeps pooled for reuse). Both change only when a buffer is
+// acquired or released, so their maxima right after each `acquireBuffer` are the exact peaks (`gpu` below).
 import { tf } from '../backend';
 
 /** What one metered call used. Bytes throughout. */
@@ -37,6 +41,12 @@ export interface MemoryUsage {
   endBytes: number;
   /** Size of the wasm heap when the meter stopped (it only grows, so this is its peak so far); null off wasm. */
   wasmHeapBytes: number | null;
+  /**
+   * webgpu only (null elsewhere): peaks of the backend's GPU accounting during the call, including buffers
+   * alive before it: `peakBytes` of buffers in use, `peakAllocatedBytes` including its pool of freed ones,
+   * `startBytes` in use at the start.
+   */
+  gpu: { peakBytes: number; peakAllocatedBytes: number; startBytes: number } | null;
   /** The process's resident-set high-water mark (`process.resourceUsage().maxRSS`, KiB → bytes): since process start, not per call. */
   maxRssBytes: number;
 }
@@ -53,6 +63,9 @@ interface PeakCell {
   /** `HookRecord.bufferBytes` when the meter started, and its peak since. */
   bufferBase: number;
   peakBuffers: number;
+  /** GPU buffer-manager peaks (webgpu). */
+  gpuUsed: number;
+  gpuAllocated: number;
 }
 
 /** The hook's shared record, kept on the engine while meters run. */
@@ -64,6 +77,60 @@ interface HookRecord {
   sizes: Map<object, number>;
   /** Restores the engine methods the hook replaced. */
   restore: () => void;
+}
+
+/** The webgpu backend's buffer manager (tfjs-backend-webgpu 4.x BufferManager). */
+interface GpuBufferManager {
+  numBytesUsed: number;
+  numBytesAllocated: number;
+  acquireBuffer: (...args: unknown[]) => unknown;
+  [GPU_HOOK]?: Set<PeakCell>;
+}
+
+const GPU_HOOK = Symbol.for('structprune-ts.gpuMemoryMeters');
+
+/** The buffer manager when the backend in use is webgpu, else null. */
+function gpuBufferManager(): GpuBufferManager | null {
+  if (engine().backendName !== 'webgpu') return null;
+  const m = (tf.backend() as unknown as { bufferManager?: GpuBufferManager }).bufferManager;
+  return m && typeof m.acquireBuffer === 'function' && typeof m.numBytesUsed === 'number' ? m : null;
+}
+
+/** Follow the buffer manager's peaks for `cell` (no-op off webgpu); returns the detach function. */
+function attachGpu(cell: PeakCell): () => void {
+  const m = gpuBufferManager();
+  if (!m) return () => {};
+  cell.gpuUsed = m.numBytesUsed;
+  cell.gpuAllocated = m.numBytesAllocated;
+  let cells = m[GPU_HOOK];
+  if (!cells) {
+    const set = new Set<PeakCell>();
+    cells = set;
+    const own = Object.getOwnPropertyDescriptor(m, 'acquireBuffer');
+    const acquire = m.acquireBuffer;
+    m.acquireBuffer = function (this: GpuBufferManager, ...args: unknown[]): unknown {
+      const r = acquire.apply(this, args);
+      for (const c of set) {
+        if (this.numBytesUsed > c.gpuUsed) c.gpuUsed = this.numBytesUsed;
+        if (this.numBytesAllocated > c.gpuAllocated) c.gpuAllocated = this.numBytesAllocated;
+      }
+      return r;
+    };
+    m[GPU_HOOK] = set;
+    Object.defineProperty(set, 'restore', {
+      value: () => {
+        if (own) Object.defineProperty(m, 'acquireBuffer', own);
+        else delete (m as Partial<GpuBufferManager>).acquireBuffer;
+        delete m[GPU_HOOK];
+      },
+    });
+  }
+  cells.add(cell);
+  const set = cells;
+  return () => {
+    set.delete(cell);
+    if (set.size === 0) (set as unknown as { restore: () => void }).restore();
+  };
 }
 
 interface TensorLike {
@@ -163,9 +230,12 @@ export function maxRssBytes(): number {
 export function startMemoryMeter(): MemoryMeter {
   const eng = engine();
   const startBytes = eng.state.numBytes;
-  const cell: PeakCell = { peak: startBytes, bufferBase: 0, peakBuffers: 0 };
+  const cell: PeakCell = { peak: startBytes, bufferBase: 0, peakBuffers: 0, gpuUsed: 0, gpuAllocated: 0 };
   let stopped: MemoryUsage | null = null;
   const rec = attach(cell);
+  const gpuManager = gpuBufferManager();
+  const gpuStart = gpuManager ? gpuManager.numBytesUsed : 0;
+  const detachGpu = attachGpu(cell);
   const read = (): MemoryUsage => {
     if (stopped) return stopped;
     const endBytes = eng.state.numBytes;
@@ -176,6 +246,13 @@ export function startMemoryMeter(): MemoryMeter {
       startBytes,
       endBytes,
       wasmHeapBytes: wasmHeapBytes(),
+      gpu: gpuManager
+        ? {
+            peakBytes: Math.max(cell.gpuUsed, gpuManager.numBytesUsed),
+            peakAllocatedBytes: Math.max(cell.gpuAllocated, gpuManager.numBytesAllocated),
+            startBytes: gpuStart,
+          }
+        : null,
       maxRssBytes: maxRssBytes(),
     };
   };
@@ -185,6 +262,7 @@ export function startMemoryMeter(): MemoryMeter {
       if (stopped) return stopped;
       const r = read();
       detach(cell);
+      detachGpu();
       stopped = r;
       return r;
     },

@@ -5,8 +5,20 @@ import { tf } from '../backend';
 
 type HostArray = Float32Array | Int32Array | Uint8Array;
 
-/** Evaluate `fn` inside a tf.tidy, copy its result to the host, release it. Synchronous backends only. */
+/** Throws, naming the fix, when the backend in use cannot read tensors synchronously (webgpu in Node). */
+export function assertSyncReadable(what = 'readSync'): void {
+  const name = tf.getBackend();
+  if (name === 'webgpu') {
+    throw new Error(
+      `${what}: the "${name}" backend cannot read tensors synchronously in Node (tfjs's dataSync needs an ` +
+        'OffscreenCanvas there); use the async `read()` / `await t.data()`, or the wasm backend',
+    );
+  }
+}
+
+/** Evaluate `fn` inside a tf.tidy, copy its result to the host, release it. Synchronous backends only (throws on webgpu). */
 export function readSync(fn: () => tf.Tensor): Float32Array {
+  assertSyncReadable();
   const t = tf.tidy(fn);
   try {
     return t.dataSync() as Float32Array;

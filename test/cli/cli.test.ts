@@ -37,13 +37,14 @@ test('generate --json reproduces the golden greedy ids', async () => {
   assert.equal(j.text, golden().greedy_from_bos.text);
 });
 
-test('eval --json prints one line with model, dataset, ppl, nll, windows, tokens, seconds', async () => {
+test('eval --json prints one line with model, dataset, ppl, nll, windows, tokens, seconds, backend, adapter', async () => {
   const r = await runCli(['eval', '--dataset', 'wikitext2', '--max-windows', '2', '--json']);
   assert.equal(r.code, 0, r.err);
   const lines = r.out.trim().split('\n');
   assert.equal(lines.length, 1);
   const j = JSON.parse(lines[0]);
-  assert.deepEqual(Object.keys(j).sort(), ['dataset', 'model', 'nll', 'ppl', 'seconds', 'tokens', 'windows']);
+  assert.deepEqual(Object.keys(j).sort(), ['adapter', 'backend', 'dataset', 'model', 'nll', 'ppl', 'seconds', 'tokens', 'windows']);
+  assert.equal(typeof j.backend, 'string');
   assert.equal(j.windows, 2);
   assert.equal(j.tokens, 2 * 511);
   assert.ok(Math.abs(Math.exp(j.nll) - j.ppl) < 1e-9 * j.ppl);

@@ -8,11 +8,13 @@ import { readTextFile } from '../../data/textFile';
 import { Model } from '../../model/model';
 import { evaluateGguf } from '../../gguf/evaluate';
 import { UsageError } from '../../errors';
+import { backendInfo } from '../../backend';
 
 export const usage = `structprune eval [--model stories260K|FILE|DIR] (--dataset ${CORPUS_NAMES.join('|')} | --text FILE) [--seqlen L] [--max-windows N (0 = all)] [--json]
   Perplexity (METHOD.md §7): ids = [BOS] + encode(text), windows of L tokens (default: context length),
   NLL of positions 1..L−1. --text FILE evaluates your own UTF-8 text as one stream.
-  --json prints {"model","dataset","ppl","nll","windows","tokens","seconds"}.
+  --json prints {"model","dataset","ppl","nll","windows","tokens","seconds","backend","adapter"}
+  (adapter: the GPU adapter's description on webgpu, else null).
   --engine llama.cpp --model FILE.gguf [--threads 1]: the same protocol run by llama.cpp (scripts/setup-llama.sh),
   with the file's own tokenizer, F32 KV cache, flash attention off (named datasets only).`;
 
@@ -41,7 +43,8 @@ export async function run(argv: string[]): Promise<number> {
   });
   bar.done();
   const model = modelLabel(loaded.model);
-  emit(!!values.json, { model, dataset: r.dataset, ppl: r.ppl, nll: r.nll, windows: r.windows, tokens: r.tokens, seconds: r.seconds }, () =>
+  const info = backendInfo();
+  emit(!!values.json, { model, dataset: r.dataset, ppl: r.ppl, nll: r.nll, windows: r.windows, tokens: r.tokens, seconds: r.seconds, backend: info.name, adapter: info.webgpu?.adapter.description ?? null }, () =>
     `${model} on ${r.dataset}: ppl ${r.ppl.toFixed(4)} (nll ${r.nll.toFixed(4)}, ${r.windows} windows × ${r.seqlen}, ${r.tokens} predicted tokens, ${r.seconds.toFixed(1)} s)`);
   return 0;
 }

@@ -23,8 +23,8 @@ function experimentText(r: MemoryExperimentResult): string {
   const fits = Object.entries(r.fit).map(([m, f]) => `${m}: peak ∝ params^${f!.exponent.toFixed(3)} (r² ${f!.r2.toFixed(4)}); analytic model ^${r.predictedFit[m as MemoryMethod]!.exponent.toFixed(3)}`);
   return [
     table(
-      ['member', 'method', 'params', 'peak MiB', 'model MiB', 'meas/model', 'wasm heap MiB', 'maxRSS MiB', 'prune s'],
-      r.points.map((p) => [p.label, p.method, p.params, MB(p.peakBytes), MB(p.predictedPeakBytes), p.measuredOverPredicted.toFixed(3), p.wasmHeapBytes === null ? '' : MB(p.wasmHeapBytes), MB(p.maxRssBytes), p.seconds.toFixed(1)]),
+      ['member', 'method', 'params', 'peak MiB', 'model MiB', 'meas/model', 'wasm heap MiB', 'GPU peak MiB', 'maxRSS MiB', 'prune s'],
+      r.points.map((p) => [p.label, p.method, p.params, MB(p.peakBytes), MB(p.predictedPeakBytes), p.measuredOverPredicted.toFixed(3), p.wasmHeapBytes === null ? '' : MB(p.wasmHeapBytes), p.gpuPeakBytes == null ? '' : MB(p.gpuPeakBytes), MB(p.maxRssBytes), p.seconds.toFixed(1)]),
     ),
     ...fits,
     `settings: ${JSON.stringify(r.settings)}; wall time ${r.wallSeconds.toFixed(0)} s`,
