@@ -20,7 +20,7 @@
 // every limit the adapter supports instead.
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf } from './backend';
+import * as tf from '@tensorflow/tfjs-core'; // as backendThreads.ts: the backend modules load tfjs themselves
 
 /** The GPU adapter Dawn picked (GPUAdapterInfo). */
 export interface GpuAdapterInfo {
