@@ -19,8 +19,9 @@ export interface SweepMethod {
 }
 
 export function parseSweepMethod(s: string): SweepMethod {
+  if (s === 'global:taylor') return { label: s, method: 'global:taylor' };
   const [method, allocation] = s.split(':');
-  const methods: string[] = ['local', 'global-threshold', 'structprune', 'global'];
+  const methods: string[] = ['local', 'global-threshold', 'structprune', 'global', 'global:taylor'];
   if (!methods.includes(method)) throw new UsageError(`unknown method "${method}" (${methods.join('|')}, or structprune:<allocation>)`);
   if (allocation && method !== 'structprune') throw new UsageError(`only structprune takes an allocation ("${s}")`);
   return { label: s, method: method as PruneMethod, allocation: allocation as AdmmAllocation | undefined };

@@ -4,6 +4,7 @@ import { emit, table } from '../output';
 import { progress } from '../progress';
 import { loadModel, DEFAULT_MODEL } from '../../model/load';
 import { prune, PRUNE_METHODS } from '../../prune/prune';
+import { MODULE_WEIGHTINGS } from '../../prune/moduleProblems';
 import { calibrationWindows } from '../../data/calibrationWindows';
 import { evaluate } from '../../eval/evaluate';
 import { CORPUS_NAMES, CorpusName } from '../../data/corpora';
@@ -17,7 +18,7 @@ const ALLOCATIONS: readonly AdmmAllocation[] = ['threshold', 'softmax', 'fermi-d
 
 export const usage = `structprune prune [--model stories260K|FILE|DIR] --method ${PRUNE_METHODS.join('|')} --sparsity S
     [--calib-samples 64] [--calib-seqlen 256] [--calib-dataset tinystories-train|c4|…] [--seed 0]
-    [--weighting relative|absolute|residual] [--damp 0.01] [--sequential]
+    [--weighting relative|absolute|residual|loss] [--damp 0.01] [--sequential]
     [--allocation ${ALLOCATIONS.join('|')}] [--temperature 1] [--iterations 30] [--rho0 0.2] [--kappa 1.3]
     [--checkpoint DIR] [--trace FILE.jsonl] [--report FILE.html] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N] [--json]
   Prune (METHOD.md §4–§6), compensate, slice; optionally save to DIR (model.safetensors, config.json,
@@ -52,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   const reports: AdmmReport[] = [];
   const result = await prune(loaded.model, {
     method, sparsity, windows: calib.windows,
-    weighting: choice(values, 'weighting', ['relative', 'absolute', 'residual'] as const, 'relative'),
+    weighting: choice(values, 'weighting', MODULE_WEIGHTINGS, 'relative'),
     damp: num(values, 'damp', 0.01, { min: 0 }),
     sequential: !!values.sequential,
     admm: {

@@ -127,9 +127,17 @@ export function buildAdmmProblem(problems: readonly ModuleProblem[], sparsity: n
 }
 
 /** §5: mean-field energies of the modules and the per-module counts of an allocation rule. */
-export function allocationCounts(modules: readonly AdmmModule[], budget: number, sparsity: number, o: Pick<Required<AdmmOptions>, 'allocation' | 'temperature' | 'sMax'>) {
+export function allocationCounts(
+  modules: readonly AdmmModule[],
+  budget: number,
+  sparsity: number,
+  o: Pick<Required<AdmmOptions>, 'allocation' | 'temperature' | 'sMax'>,
+  /** Standardised E_m of the modules that have units (in order) in place of the mean-field energies. */
+  energies?: Float64Array,
+) {
   const live = modules.map((m, i) => ({ m, i })).filter((x) => x.m.spec.units.length > 0);
-  const E = moduleEnergies(live.map(({ m }) => ({ unitEnergies: m.energies, cost: m.spec.unitCost })), sparsity).E;
+  const E = energies ?? moduleEnergies(live.map(({ m }) => ({ unitEnergies: m.energies, cost: m.spec.unitCost })), sparsity).E;
+  if (E.length !== live.length) throw new RangeError(`allocationCounts: ${E.length} energies for ${live.length} modules with units`);
   const alloc = allocate(
     { modules: live.map(({ m }, k) => ({ n: m.spec.units.length, cost: m.spec.unitCost, E: E[k] })), budget },
     { kind: o.allocation === 'threshold' ? 'uniform' : o.allocation, temperature: o.temperature, sMax: o.sMax },
