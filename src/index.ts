@@ -32,7 +32,12 @@ export { corpusIds } from './data/corpusIds';
 // Pruning
 export { COUPLING, moduleSpecs, ModuleSpec, prunableParams, totalUnitCost } from './prune/coupling';
 export { collectStats, CalibrationStats, ModuleGram } from './prune/stats';
-export { buildProblems, unitEnergies, ModuleProblem } from './prune/moduleProblems';
+export { buildProblems, unitEnergies, ModuleProblem, ModuleWeighting, MODULE_WEIGHTINGS } from './prune/moduleProblems';
+export { blockwiseOutputGradients, wholeModelOutputGradients, OutputGradients, OutputGradientOptions } from './prune/blockBackward';
+export { outputWeights, predictedLossIncrease } from './prune/lossAware';
+export { fisherImportance, globalFisherMask, FisherImportance } from './prune/globalFisher';
+export { selectTemperature, meanWindowLoss, DEFAULT_TEMPERATURE_GRID, TemperatureSearch, TemperatureSearchOptions } from './prune/temperature';
+export { kindEnergies, owlCounts, probeEnergies, AllocationVariant, ALLOCATION_VARIANTS } from './prune/allocationVariants';
 export { compensate } from './prune/compensate';
 export { sliceModel, zeroUnits, RemovedMask } from './prune/slice';
 export { localMask, globalThresholdMask } from './prune/baselines';

@@ -21,6 +21,11 @@ export interface TemperatureSearchOptions {
   grid?: readonly number[];
   /** Compensation damping (default 0.01). */
   damp?: number;
+  /**
+   * ADMM iterations per candidate (default: the problem's; 0 takes the mask of the initial closed-form
+   * projection of the dense weights, much cheaper on large models).
+   */
+  iterations?: number;
   /** Standardised E_m of the modules with units, in place of the mean-field energies (allocationVariants.ts). */
   energies?: Float64Array;
 }
@@ -68,7 +73,8 @@ export function selectTemperature(model: Model, stats: CalibrationStats, problem
   let best: Omit<TemperatureSearch, 'grid' | 'heldOutLoss'> | null = null;
   let bestLoss = Infinity;
   for (const T of grid) {
-    const o = T === Infinity ? { ...problem.options, allocation: 'uniform' as const } : { ...problem.options, temperature: T };
+    const base = { ...problem.options, iterations: opts.iterations ?? problem.options.iterations };
+    const o = T === Infinity ? { ...base, allocation: 'uniform' as const } : { ...base, temperature: T };
     const counts = allocationCounts(problem.modules, problem.budget, problem.sparsity, o, opts.energies).counts;
     const state = runAdmm({ ...problem, options: o, counts });
     const mask: RemovedMask = {};
