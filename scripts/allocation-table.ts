@@ -89,9 +89,25 @@ async function main(): Promise<void> {
     options: {
       methods: { type: 'string' }, sparsities: { type: 'string' }, seeds: { type: 'string' }, 'max-windows': { type: 'string' },
       'extra-sparsity': { type: 'string' }, extra: { type: 'string' }, 'calib-samples': { type: 'string' }, 'calib-seqlen': { type: 'string' },
-      out: { type: 'string' }, model: { type: 'string' },
+      out: { type: 'string' }, model: { type: 'string' }, merge: { type: 'string' },
     },
   });
+  if (values.merge) {
+    // Combine the JSON files of runs split by seed or method into one table.
+    const parts = values.merge.split(',').map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as { settings: { sparsities: number[]; extraSparsity: number; seeds: number[] }; rows: TableRow[] });
+    const rows = parts.flatMap((p) => p.rows);
+    const labels = [...new Set(rows.map((r) => r.label))];
+    const sps = [...new Set(rows.filter((r) => r.dataset === 'tinystories-val').map((r) => r.sparsity))].sort();
+    const extras = [...new Set(rows.filter((r) => r.dataset !== 'tinystories-val').map((r) => `${r.dataset}@${r.sparsity}`))];
+    const cols = [...sps.map((sp) => ({ dataset: 'tinystories-val' as CorpusName, sparsity: sp })), ...extras.map((e) => ({ dataset: e.split('@')[0] as CorpusName, sparsity: Number(e.split('@')[1]) }))];
+    const out = values.out ?? 'results/allocation-table';
+    const seeds = [...new Set(rows.map((r) => r.seed))].sort();
+    fs.writeFileSync(`${out}.json`, JSON.stringify({ settings: { ...parts[0].settings, seeds }, rows }, null, 1));
+    const text = `${markdown(rows, cols, labels)}\n\nPerplexity, mean ± sd over the seeds present (${seeds.join(', ')}; counts per cell in ${out}.json).\n`;
+    fs.writeFileSync(`${out}.md`, text);
+    console.log(text);
+    return;
+  }
   await initBackend();
   const methods = (values.methods ?? DEFAULT_METHODS.join(',')).split(',').map(parseMethod);
   const sparsities = (values.sparsities ?? '0.3,0.4,0.5').split(',').map(Number);

@@ -8,7 +8,7 @@ import { buildProblems, ModuleWeighting, ModuleProblem } from './moduleProblems'
 import { localMask, globalThresholdMask } from './baselines';
 import { finalizePruning } from './finalize';
 import { RemovedMask, maskCost } from './slice';
-import { AdmmOptions, buildAdmmProblem, allocationCounts } from './admm/problem';
+import { AdmmOptions, AdmmAllocation, buildAdmmProblem, allocationCounts, stripUndefined } from './admm/problem';
 import { AdmmReport } from './admm/step';
 import { admmCheckpoint, fingerprint } from './admm/checkpoint';
 import { runAdmm } from './admm/run';
@@ -23,13 +23,21 @@ import { startMemoryMeter, MemoryMeter, MemoryUsage } from '../util/memoryMeter'
 export const PRUNE_METHODS = ['local', 'global-threshold', 'global', 'global:taylor', 'structprune'] as const;
 export type PruneMethod = (typeof PRUNE_METHODS)[number];
 
+/**
+ * Defaults of method "structprune" where PruneOptions leave them open (README "Allocation", METHOD deviations):
+ * loss-aware module weights (block-wise backward), the Fermi–Dirac allocation of the loss-aware energies, its
+ * temperature searched on `heldOut` windows over DEFAULT_TEMPERATURE_GRID when they are given, else this T.
+ * The other methods keep "relative" weights; the low-level ADMM_DEFAULTS (allocation "threshold") are unchanged.
+ */
+export const STRUCTPRUNE_DEFAULTS = { weighting: 'loss', allocation: 'fermi-dirac', temperature: 4 } as const satisfies { weighting: ModuleWeighting; allocation: AdmmAllocation; temperature: number };
+
 export interface PruneOptions {
   method: PruneMethod;
   /** Target sparsity s ∈ [0, 1): removed unit cost / total unit cost. */
   sparsity: number;
   /** Calibration windows (token ids), all the same length. */
   windows: number[][];
-  /** Module weights w_m (default "relative"); "loss" runs the block-wise backward for the output sensitivities. */
+  /** Module weights w_m (default "loss" for structprune, "relative" otherwise); "loss" runs the block-wise backward. */
   weighting?: ModuleWeighting;
   /** Relative damping δ = damp · mean(diag H) (default 0.01). */
   damp?: number;
@@ -40,8 +48,8 @@ export interface PruneOptions {
   /** Output sensitivities of these windows from an earlier call (`PruneResult.sensitivity`), for the "loss" weighting. */
   sensitivity?: OutputGradients;
   /**
-   * Choose the temperature of the softmax / Fermi–Dirac allocation on held-out windows (method "structprune";
-   * see temperature.ts); `admm.temperature` is then ignored.
+   * Choose the temperature of the softmax / Fermi–Dirac allocation on `heldOut` (method "structprune"; see
+   * temperature.ts; `admm.temperature` is then ignored). Default: on when `heldOut` is given.
    */
   temperatureSearch?: boolean | { grid?: readonly number[] };
   /** Held-out windows (the calibration corpus, apart from `windows`) for the temperature search and the `probe` variant. */
@@ -114,7 +122,10 @@ export async function prune(model: Model, opts: PruneOptions): Promise<PruneResu
 
 async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter): Promise<PruneResult> {
   const t0 = performance.now();
-  const weighting = opts.weighting ?? 'relative';
+  const isSp = opts.method === 'structprune';
+  const weighting = opts.weighting ?? (isSp ? STRUCTPRUNE_DEFAULTS.weighting : 'relative');
+  const admmOpts: AdmmOptions | undefined = isSp ? { allocation: STRUCTPRUNE_DEFAULTS.allocation, temperature: STRUCTPRUNE_DEFAULTS.temperature, ...stripUndefined(opts.admm ?? {}) } : opts.admm;
+  const search = opts.temperatureSearch ?? (isSp && !!opts.heldOut?.length);
   const damp = opts.damp ?? 0.01;
   const stats = opts.stats ?? collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) });
   const tStats = since(t0);
@@ -132,20 +143,20 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   else if (opts.method === 'global') mask = globalFisherMask(model, opts.windows, budget, (d, t) => opts.onProgress?.('fisher', d, t));
   else if (opts.method === 'global:taylor') mask = globalMask(model, opts.windows, budget, { onProgress: (d, t) => opts.onProgress?.('taylor', d, t) });
   else {
-    const problem = buildAdmmProblem(problems, opts.sparsity, opts.admm, (d, t) => opts.onProgress?.('admm-setup', d, t));
+    const problem = buildAdmmProblem(problems, opts.sparsity, admmOpts, (d, t) => opts.onProgress?.('admm-setup', d, t));
     const rule = problem.options.allocation;
     const energyRule = rule === 'softmax' || rule === 'fermi-dirac';
     const variant = opts.allocationVariant;
     if (variant && (variant === 'owl' ? rule === 'threshold' : !energyRule)) throw new UsageError(`allocation variant "${variant}" needs allocation ${variant === 'owl' ? 'softmax, fermi-dirac or uniform' : 'softmax or fermi-dirac'}, got "${rule}"`);
-    const needHeldOut = (opts.temperatureSearch && energyRule) || variant === 'probe';
+    const needHeldOut = (search && energyRule) || variant === 'probe';
     if (needHeldOut && !opts.heldOut?.length) throw new UsageError('options.heldOut: the temperature search and the probe variant need held-out windows');
     let energies: Float64Array | undefined;
     if (variant === 'kinds') energies = kindEnergies(problem.modules, opts.sparsity);
     else if (variant === 'probe') energies = probeEnergies(model, stats, problem.modules, opts.sparsity, opts.heldOut!, damp).E;
     if (energies) problem.counts = allocationCounts(problem.modules, problem.budget, opts.sparsity, problem.options, energies).counts;
     if (variant === 'owl') problem.counts = owlCounts(problems, problem.budget).counts;
-    else if (opts.temperatureSearch && energyRule) {
-      const grid = typeof opts.temperatureSearch === 'object' ? opts.temperatureSearch.grid : undefined;
+    else if (search && energyRule) {
+      const grid = typeof search === 'object' ? search.grid : undefined;
       const r = selectTemperature(model, stats, problem, { damp, heldOut: opts.heldOut!, grid, energies });
       temperatureSearch = { grid: r.grid, heldOutLoss: r.heldOutLoss, chosen: r.chosen };
     }

@@ -5,6 +5,8 @@ import { progress } from '../progress';
 import { loadModel, DEFAULT_MODEL } from '../../model/load';
 import { prune, PRUNE_METHODS } from '../../prune/prune';
 import { MODULE_WEIGHTINGS } from '../../prune/moduleProblems';
+import { heldOutWindows, HELD_OUT_SAMPLES } from '../../data/heldOutWindows';
+import { ALLOCATION_VARIANTS } from '../../prune/allocationVariants';
 import { calibrationWindows } from '../../data/calibrationWindows';
 import { evaluate } from '../../eval/evaluate';
 import { CORPUS_NAMES, CorpusName } from '../../data/corpora';
@@ -18,9 +20,9 @@ const ALLOCATIONS: readonly AdmmAllocation[] = ['threshold', 'softmax', 'fermi-d
 
 export const usage = `structprune prune [--model stories260K|FILE|DIR] --method ${PRUNE_METHODS.join('|')} --sparsity S
     [--calib-samples 64] [--calib-seqlen 256] [--calib-dataset tinystories-train|c4|…] [--seed 0]
-    [--weighting relative|absolute|residual|loss] [--damp 0.01] [--sequential]
+    [--weighting loss|relative|absolute|residual (structprune: loss; others: relative)] [--damp 0.01] [--sequential]
     [--allocation ${ALLOCATIONS.join('|')}] [--temperature 1] [--iterations 30] [--rho0 0.2] [--kappa 1.3]
-    [--checkpoint DIR] [--trace FILE.jsonl] [--report FILE.html] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N] [--json]
+    [--held-out 32] [--variant kinds|owl|probe] [--checkpoint DIR] [--trace FILE.jsonl] [--report FILE.html] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N] [--json]
   Prune (METHOD.md §4–§6), compensate, slice; optionally save to DIR (model.safetensors, config.json,
   report.json), write a standalone HTML report (per-module sparsity, ADMM trace) and evaluate perplexity.
   --json prints the report as one JSON line.`;
@@ -29,7 +31,7 @@ export const PRUNE_OPTIONS = {
   model: { type: 'string' }, method: { type: 'string' }, sparsity: { type: 'string' }, 'calib-samples': { type: 'string' }, 'calib-seqlen': { type: 'string' },
   'calib-dataset': { type: 'string' }, seed: { type: 'string' }, weighting: { type: 'string' }, damp: { type: 'string' }, sequential: { type: 'boolean', default: false },
   allocation: { type: 'string' }, temperature: { type: 'string' }, iterations: { type: 'string' }, rho0: { type: 'string' }, kappa: { type: 'string' },
-  checkpoint: { type: 'string' }, trace: { type: 'string' }, report: { type: 'string' }, out: { type: 'string' }, eval: { type: 'string' }, 'max-windows': { type: 'string' }, tokenizer: { type: 'string' },
+  'held-out': { type: 'string' }, variant: { type: 'string' }, checkpoint: { type: 'string' }, trace: { type: 'string' }, report: { type: 'string' }, out: { type: 'string' }, eval: { type: 'string' }, 'max-windows': { type: 'string' }, tokenizer: { type: 'string' },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -47,18 +49,22 @@ export async function run(argv: string[]): Promise<number> {
     seqlen: num(values, 'calib-seqlen', 256, { min: 2, max: loaded.model.config.maxSeq, int: true }),
     seed: num(values, 'seed', 0, { int: true }),
   }, { dataDir });
+  const heldOutN = num(values, 'held-out', HELD_OUT_SAMPLES, { min: 0, int: true });
+  const heldOut = heldOutN > 0 ? await heldOutWindows(loaded, { corpus: calib.corpus, seqlen: calib.seqlen, seed: calib.seed }, { dataDir, samples: heldOutN }) : undefined;
   const bar = progress(!values.json);
   const trace = values.trace ? String(values.trace) : null;
   if (trace) fs.writeFileSync(trace, '');
   const reports: AdmmReport[] = [];
   const result = await prune(loaded.model, {
-    method, sparsity, windows: calib.windows,
-    weighting: choice(values, 'weighting', MODULE_WEIGHTINGS, 'relative'),
+    method, sparsity, windows: calib.windows, heldOut,
+    allocationVariant: values.variant === undefined ? undefined : choice(values, 'variant', ALLOCATION_VARIANTS),
+    weighting: values.weighting === undefined ? undefined : choice(values, 'weighting', MODULE_WEIGHTINGS),
+    ...(values.temperature !== undefined ? { temperatureSearch: false } : {}),
     damp: num(values, 'damp', 0.01, { min: 0 }),
     sequential: !!values.sequential,
     admm: {
-      allocation: choice(values, 'allocation', ALLOCATIONS, ADMM_DEFAULTS.allocation),
-      temperature: num(values, 'temperature', ADMM_DEFAULTS.temperature, { min: 1e-9 }),
+      allocation: values.allocation === undefined ? undefined : choice(values, 'allocation', ALLOCATIONS),
+      temperature: values.temperature === undefined ? undefined : num(values, 'temperature', 1, { min: 1e-9 }),
       iterations: num(values, 'iterations', ADMM_DEFAULTS.iterations, { min: 0, int: true }),
       rho0: num(values, 'rho0', ADMM_DEFAULTS.rho0, { min: 1e-12 }),
       kappa: num(values, 'kappa', ADMM_DEFAULTS.kappa, { min: 1 }),
