@@ -18,6 +18,7 @@ import { prune, PruneOptions, PruneMethod, PRUNE_METHODS } from '../src/prune/pr
 import { ModuleWeighting, MODULE_WEIGHTINGS } from '../src/prune/moduleProblems';
 import { AdmmAllocation } from '../src/prune/admm/problem';
 import { calibrationWindows } from '../src/data/calibrationWindows';
+import { heldOutWindows } from '../src/data/heldOutWindows';
 import { corpusIds } from '../src/data/corpusIds';
 import { CorpusName } from '../src/data/corpora';
 import { perplexity } from '../src/eval/perplexity';
@@ -25,12 +26,9 @@ import { CalibrationStats } from '../src/prune/stats';
 import { OutputGradients } from '../src/prune/blockBackward';
 import { ALLOCATION_VARIANTS, AllocationVariant } from '../src/prune/allocationVariants';
 
-const HELD_OUT_SAMPLES = 8;
-const HELD_OUT_SEED_OFFSET = 1000;
-
 export const DEFAULT_METHODS = [
   'local', 'global-threshold', 'global', 'global:taylor',
-  'structprune', 'structprune:threshold', 'structprune:softmax', 'structprune:fermi-dirac', 'structprune:uniform',
+  'structprune', 'structprune:threshold', 'structprune:softmax', 'structprune:uniform', 'structprune:threshold/relative',
 ];
 
 export interface MethodSpec {
@@ -131,7 +129,7 @@ async function main(): Promise<void> {
   for (const seed of seeds) {
     const calib = await calibrationWindows(loaded, { samples: Number(values['calib-samples'] ?? 64), seqlen: Number(values['calib-seqlen'] ?? 256), seed });
     // Held-out windows for the temperature search (`@auto`): the calibration corpus, another seed.
-    const heldOut = (await calibrationWindows(loaded, { samples: HELD_OUT_SAMPLES, seqlen: Number(values['calib-seqlen'] ?? 256), seed: seed + HELD_OUT_SEED_OFFSET })).windows;
+    const heldOut = await heldOutWindows(loaded, { seqlen: Number(values['calib-seqlen'] ?? 256), seed });
     let stats: CalibrationStats | undefined;
     let sensitivity: OutputGradients | undefined;
     for (const s of new Set([...sparsities, ...(extra.length ? [extraS] : [])])) {

@@ -12,7 +12,7 @@ import { finalizePruning } from './finalize';
 import { RemovedMask } from './slice';
 
 /** Default grid of temperatures searched (Infinity = uniform). */
-export const DEFAULT_TEMPERATURE_GRID: readonly number[] = [0.5, 1, 2, 4, 8, Infinity];
+export const DEFAULT_TEMPERATURE_GRID: readonly number[] = [1, 2, 4, 8, Infinity];
 
 export interface TemperatureSearchOptions {
   /** Held-out windows (token ids, all the same length ≥ 2) on which the pruned models are compared. */
