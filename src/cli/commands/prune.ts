@@ -22,7 +22,7 @@ export const usage = `structprune prune [--model stories260K|FILE|DIR] --method 
     [--calib-samples 64] [--calib-seqlen 256] [--calib-dataset tinystories-train|c4|…] [--seed 0]
     [--weighting loss|relative|absolute|residual (structprune: loss; others: relative)] [--damp 0.01] [--sequential]
     [--allocation ${ALLOCATIONS.join('|')}] [--temperature 1] [--iterations 30] [--rho0 0.2] [--kappa 1.3]
-    [--held-out 32] [--variant kinds|owl|probe] [--checkpoint DIR] [--trace FILE.jsonl] [--report FILE.html] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N] [--json]
+    [--held-out min(32, calib-samples)] [--variant kinds|owl|probe] [--checkpoint DIR] [--trace FILE.jsonl] [--report FILE.html] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N] [--json]
   Prune (METHOD.md §4–§6), compensate, slice; optionally save to DIR (model.safetensors, config.json,
   report.json), write a standalone HTML report (per-module sparsity, ADMM trace) and evaluate perplexity.
   --json prints the report as one JSON line.`;
@@ -49,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     seqlen: num(values, 'calib-seqlen', 256, { min: 2, max: loaded.model.config.maxSeq, int: true }),
     seed: num(values, 'seed', 0, { int: true }),
   }, { dataDir });
-  const heldOutN = num(values, 'held-out', HELD_OUT_SAMPLES, { min: 0, int: true });
+  const heldOutN = num(values, 'held-out', Math.min(HELD_OUT_SAMPLES, calib.samples), { min: 0, int: true });
   const heldOut = heldOutN > 0 ? await heldOutWindows(loaded, { corpus: calib.corpus, seqlen: calib.seqlen, seed: calib.seed }, { dataDir, samples: heldOutN }) : undefined;
   const bar = progress(!values.json);
   const trace = values.trace ? String(values.trace) : null;
