@@ -88,18 +88,20 @@ export function owlCounts(problems: readonly ModuleProblem[], budget: number, op
 }
 
 /** `probe`: standardised E_m from measured held-out loss increases (modules with units, in order). */
-export function probeEnergies(model: Model, stats: CalibrationStats, modules: readonly AdmmModule[], sparsity: number, heldOut: number[][], damp = 0.01): { E: Float64Array; lossIncrease: number[] } {
+export async function probeEnergies(model: Model, stats: CalibrationStats, modules: readonly AdmmModule[], sparsity: number, heldOut: number[][], damp = 0.01): Promise<{ E: Float64Array; lossIncrease: number[] }> {
   const ms = live(modules);
-  const base = meanWindowLoss(finalizePruning(model, stats, {}, { damp }), heldOut); // the same refit, nothing removed
+  const base = await meanWindowLoss(await finalizePruning(model, stats, {}, { damp }), heldOut); // the same refit, nothing removed
   const lossIncrease: number[] = [];
-  const logE = Float64Array.from(ms, (m) => {
+  const logE = new Float64Array(ms.length);
+  for (let i = 0; i < ms.length; i++) {
+    const m = ms[i];
     const n = m.spec.units.length;
     const k = Math.min(n, Math.max(1, Math.ceil(sparsity * n - 1e-9)));
     const removed = topKProjection([{ scores: m.energies, costs: new Float64Array(n).fill(m.spec.unitCost) }], [k]).removed[0];
     const mask: RemovedMask = { [m.id]: removed };
-    const dL = meanWindowLoss(finalizePruning(model, stats, mask, { damp }), heldOut) - base;
+    const dL = (await meanWindowLoss(await finalizePruning(model, stats, mask, { damp }), heldOut)) - base;
     lossIncrease.push(dL);
-    return Math.log(Math.max(dL, 1e-9) / (k * m.spec.unitCost));
-  });
+    logE[i] = Math.log(Math.max(dL, 1e-9) / (k * m.spec.unitCost));
+  }
   return { E: standardise(logE), lossIncrease };
 }

@@ -83,28 +83,31 @@ function uploadHead(model: Model): DeviceWeights {
  * ∂ℒ_Σ/∂y_m of every module by a block-by-block backward pass (one block resident on the device; block inputs
  * and the boundary gradients on the host). Leaks no tensors; returns host data only.
  */
-export function blockwiseOutputGradients(model: Model, windows: readonly number[][], opts: OutputGradientOptions = {}): OutputGradients {
+export async function blockwiseOutputGradients(model: Model, windows: readonly number[][], opts: OutputGradientOptions = {}): Promise<OutputGradients> {
   const T = checkWindows(model, windows);
   const cfg = model.config;
   const d = cfg.dModel;
   const specs = moduleSpecs(cfg, model.weights);
   const G = specs.map(() => new Float64Array(d));
   // Forward, one block at a time; inputs[l][w] is block l's input of window w.
-  const inputs: Float32Array[][] = [embedWindows(model, windows)];
-  for (let l = 0; l < cfg.nLayers; l++) inputs.push(runBlock(model, l, inputs[l], T));
+  const inputs: Float32Array[][] = [await embedWindows(model, windows)];
+  for (let l = 0; l < cfg.nLayers; l++) inputs.push(await runBlock(model, l, inputs[l], T));
   // Head: loss and ∂ℒ_Σ/∂x_L.
   let lossSum = 0;
-  let dx: Float32Array[];
+  const dx: Float32Array[] = [];
   const hw = uploadHead(model);
   try {
-    dx = windows.map((ids, w) => {
+    for (let w = 0; w < windows.length; w++) {
+      const ids = windows[w];
       const x = tf.tensor2d(inputs[cfg.nLayers][w], [T, d]);
       const { value, grad } = tf.valueAndGrad((xx: tf.Tensor) => windowNllSum(lmHead(cfg, hw, xx as tf.Tensor2D), ids))(x);
-      lossSum += value.dataSync()[0];
-      const g = grad.dataSync() as Float32Array;
-      tf.dispose([x, value, grad]);
-      return g;
-    });
+      try {
+        lossSum += (await value.data())[0];
+        dx.push((await grad.data()) as Float32Array);
+      } finally {
+        tf.dispose([x, value, grad]);
+      }
+    }
   } finally {
     disposeWeights(hw);
   }
@@ -134,11 +137,11 @@ export function blockwiseOutputGradients(model: Model, windows: readonly number[
         };
         const grads = tf.grads(f)(args, dy);
         try {
-          dx[w] = grads[0].dataSync() as Float32Array;
+          dx[w] = (await grads[0].data()) as Float32Array;
           let k = 1;
           for (const [has, i] of [[hasAttn, iA], [hasFfn, iF]] as const) {
             if (!has) continue;
-            const g = grads[k++].dataSync() as Float32Array;
+            const g = (await grads[k++].data()) as Float32Array;
             addSquares(G[i], g, d);
             opts.onGradient?.(w, specs[i].id, g);
           }
@@ -161,7 +164,7 @@ export function blockwiseOutputGradients(model: Model, windows: readonly number[
  * The same ∂ℒ_Σ/∂y_m with every weight resident and one backward pass through the whole model per window
  * (O(N) device memory: all weights plus every layer's saved activations). Leaks no tensors.
  */
-export function wholeModelOutputGradients(model: Model, windows: readonly number[][], opts: OutputGradientOptions = {}): OutputGradients {
+export async function wholeModelOutputGradients(model: Model, windows: readonly number[][], opts: OutputGradientOptions = {}): Promise<OutputGradients> {
   const T = checkWindows(model, windows);
   const cfg = model.config;
   const d = cfg.dModel;
@@ -172,7 +175,8 @@ export function wholeModelOutputGradients(model: Model, windows: readonly number
   const dm = toDevice(model);
   const ctx = sequenceContext(cfg, T);
   try {
-    windows.forEach((ids, w) => {
+    for (let w = 0; w < windows.length; w++) {
+      const ids = windows[w];
       const probes = live.map(() => tf.zeros([T, d]));
       const f = (...p: tf.Tensor[]): tf.Scalar => {
         const rec: BlockProbes[] = Array.from({ length: cfg.nLayers }, () => ({}));
@@ -186,7 +190,7 @@ export function wholeModelOutputGradients(model: Model, windows: readonly number
       const { value, grads } = tf.valueAndGrads(f)(probes);
       let caps: tf.Tensor2D[] | undefined;
       try {
-        lossSum += value.dataSync()[0];
+        lossSum += (await value.data())[0];
         if (opts.onCapture) {
           caps = tf.tidy(() => {
             let x = embed(cfg, dm.weights, ids);
@@ -199,17 +203,18 @@ export function wholeModelOutputGradients(model: Model, windows: readonly number
             return out;
           });
         }
-        live.forEach(({ s, i }, k) => {
-          const g = grads[k].dataSync() as Float32Array;
+        for (let k = 0; k < live.length; k++) {
+          const { s, i } = live[k];
+          const g = (await grads[k].data()) as Float32Array;
           addSquares(G[i], g, d);
           opts.onGradient?.(w, s.id, g);
-          if (caps) opts.onCapture!(w, s.id, caps[k].dataSync() as Float32Array, g);
-        });
+          if (caps) opts.onCapture!(w, s.id, (await caps[k].data()) as Float32Array, g);
+        }
       } finally {
         tf.dispose([value, ...grads, ...probes, ...(caps ?? [])]);
       }
       opts.onProgress?.(w + 1, windows.length);
-    });
+    }
   } finally {
     dm.dispose();
     ctx.mask.dispose();

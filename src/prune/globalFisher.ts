@@ -22,12 +22,12 @@ export interface FisherImportance {
 }
 
 /** I_j of every unit (see the file comment). Leaks no tensors. */
-export function fisherImportance(model: Model, windows: readonly number[][], onProgress?: (done: number, total: number) => void): FisherImportance {
+export async function fisherImportance(model: Model, windows: readonly number[][], onProgress?: (done: number, total: number) => void): Promise<FisherImportance> {
   const specs = moduleSpecs(model.config, model.weights);
   const byId = new Map(specs.map((s, m) => [s.id, m]));
   const F = specs.map((s) => new Float64Array(s.units.length));
   const T = windows[0]?.length ?? 0;
-  const r = wholeModelOutputGradients(model, windows, {
+  const r = await wholeModelOutputGradients(model, windows, {
     onProgress,
     onCapture: (_w, id, a, g) => {
       const m = byId.get(id)!;
@@ -54,8 +54,8 @@ export function fisherImportance(model: Model, windows: readonly number[][], onP
 }
 
 /** `global` mask: one threshold on I_j / cost_j until the removed cost first reaches `budget` (weight scalars). */
-export function globalFisherMask(model: Model, windows: readonly number[][], budget: number, onProgress?: (done: number, total: number) => void): RemovedMask {
-  const f = fisherImportance(model, windows, onProgress);
+export async function globalFisherMask(model: Model, windows: readonly number[][], budget: number, onProgress?: (done: number, total: number) => void): Promise<RemovedMask> {
+  const f = await fisherImportance(model, windows, onProgress);
   const specs = moduleSpecs(model.config, model.weights);
   const p = thresholdProjection(specs.map((s, m) => ({ scores: f.importance[m], costs: new Float64Array(s.units.length).fill(s.unitCost) })), budget);
   const mask: RemovedMask = {};

@@ -127,10 +127,10 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   const admmOpts: AdmmOptions | undefined = isSp ? { allocation: STRUCTPRUNE_DEFAULTS.allocation, temperature: STRUCTPRUNE_DEFAULTS.temperature, ...stripUndefined(opts.admm ?? {}) } : opts.admm;
   const search = opts.temperatureSearch ?? (isSp && !!opts.heldOut?.length);
   const damp = opts.damp ?? 0.01;
-  const stats = opts.stats ?? collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) });
+  const stats = opts.stats ?? (await collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) }));
   const tStats = since(t0);
-  const sensitivity = weighting !== 'loss' ? undefined : opts.sensitivity ?? blockwiseOutputGradients(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('sensitivity', d, t) });
-  const problems: ModuleProblem[] = buildProblems(model, stats, { weighting, damp, sensitivity });
+  const sensitivity = weighting !== 'loss' ? undefined : opts.sensitivity ?? (await blockwiseOutputGradients(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('sensitivity', d, t) }));
+  const problems: ModuleProblem[] = await buildProblems(model, stats, { weighting, damp, sensitivity });
   const specs = moduleSpecs(model.config, model.weights);
   const budget = opts.sparsity * totalUnitCost(specs);
   const t1 = performance.now();
@@ -140,10 +140,10 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   let temperatureSearch: PruneReport['temperatureSearch'];
   if (opts.method === 'local') mask = localMask(problems, budget);
   else if (opts.method === 'global-threshold') mask = globalThresholdMask(problems, budget);
-  else if (opts.method === 'global') mask = globalFisherMask(model, opts.windows, budget, (d, t) => opts.onProgress?.('fisher', d, t));
-  else if (opts.method === 'global:taylor') mask = globalMask(model, opts.windows, budget, { onProgress: (d, t) => opts.onProgress?.('taylor', d, t) });
+  else if (opts.method === 'global') mask = await globalFisherMask(model, opts.windows, budget, (d, t) => opts.onProgress?.('fisher', d, t));
+  else if (opts.method === 'global:taylor') mask = await globalMask(model, opts.windows, budget, { onProgress: (d, t) => opts.onProgress?.('taylor', d, t) });
   else {
-    const problem = buildAdmmProblem(problems, opts.sparsity, admmOpts, (d, t) => opts.onProgress?.('admm-setup', d, t));
+    const problem = await buildAdmmProblem(problems, opts.sparsity, admmOpts, (d, t) => opts.onProgress?.('admm-setup', d, t));
     const rule = problem.options.allocation;
     const energyRule = rule === 'softmax' || rule === 'fermi-dirac';
     const variant = opts.allocationVariant;
@@ -152,12 +152,12 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
     if (needHeldOut && !opts.heldOut?.length) throw new UsageError('options.heldOut: the temperature search and the probe variant need held-out windows');
     let energies: Float64Array | undefined;
     if (variant === 'kinds') energies = kindEnergies(problem.modules, opts.sparsity);
-    else if (variant === 'probe') energies = probeEnergies(model, stats, problem.modules, opts.sparsity, opts.heldOut!, damp).E;
+    else if (variant === 'probe') energies = (await probeEnergies(model, stats, problem.modules, opts.sparsity, opts.heldOut!, damp)).E;
     if (energies) problem.counts = allocationCounts(problem.modules, problem.budget, opts.sparsity, problem.options, energies).counts;
     if (variant === 'owl') problem.counts = owlCounts(problems, problem.budget).counts;
     else if (search && energyRule) {
       const grid = typeof search === 'object' ? search.grid : undefined;
-      const r = selectTemperature(model, stats, problem, { damp, heldOut: opts.heldOut!, grid, energies });
+      const r = await selectTemperature(model, stats, problem, { damp, heldOut: opts.heldOut!, grid, energies });
       temperatureSearch = { grid: r.grid, heldOutLoss: r.heldOutLoss, chosen: r.chosen };
     }
     admmOptions = problem.options;
@@ -166,14 +166,14 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
       : null;
     const resumed = ckpt?.load() ?? undefined;
     if (resumed) resumed.reports.forEach((r) => opts.onReport?.(r));
-    const state = runAdmm(problem, { state: resumed, onReport: opts.onReport, onState: (s) => ckpt?.save(s) });
+    const state = await runAdmm(problem, { state: resumed, onReport: opts.onReport, onState: (s) => ckpt?.save(s) });
     mask = {};
     problem.modules.forEach((m, i) => (mask[m.id] = state.modules[i].removed));
     admm = { iterations: state.iteration, converged: state.converged, finalReport: state.reports[state.reports.length - 1] };
   }
   const tSelect = since(t1);
   const t2 = performance.now();
-  const pruned = finalizePruning(model, stats, mask, { damp, sequential: opts.sequential, windows: opts.windows, onProgress: (d, t) => opts.onProgress?.('finalize', d, t) });
+  const pruned = await finalizePruning(model, stats, mask, { damp, sequential: opts.sequential, windows: opts.windows, onProgress: (d, t) => opts.onProgress?.('finalize', d, t) });
   const tFinal = since(t2);
   const { removedCost, perModule } = maskCost(specs, mask);
   const densePrunable = prunableParams(model.config, model.weights);

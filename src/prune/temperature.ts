@@ -44,13 +44,13 @@ export interface TemperatureSearch {
 }
 
 /** Mean next-token NLL of a model on windows (nats). */
-export function meanWindowLoss(model: Model, windows: readonly number[][]): number {
+export async function meanWindowLoss(model: Model, windows: readonly number[][]): Promise<number> {
   const dm = toDevice(model);
   try {
     let s = 0;
     let n = 0;
     for (const ids of windows) {
-      for (const v of windowNll(dm, ids)) s += v;
+      for (const v of await windowNll(dm, ids)) s += v;
       n += ids.length - 1;
     }
     return s / n;
@@ -63,7 +63,7 @@ export function meanWindowLoss(model: Model, windows: readonly number[][]): numb
  * Search the temperature of `problem.options.allocation` ('softmax' or 'fermi-dirac') as described above.
  * Leaves `problem.counts` and `problem.options.temperature` at the chosen T (allocation 'uniform' when T = ∞).
  */
-export function selectTemperature(model: Model, stats: CalibrationStats, problem: AdmmProblem, opts: TemperatureSearchOptions): TemperatureSearch {
+export async function selectTemperature(model: Model, stats: CalibrationStats, problem: AdmmProblem, opts: TemperatureSearchOptions): Promise<TemperatureSearch> {
   const rule = problem.options.allocation;
   if (rule !== 'softmax' && rule !== 'fermi-dirac') throw new RangeError(`temperature search needs allocation "softmax" or "fermi-dirac", got "${rule}"`);
   if (!opts.heldOut?.length) throw new RangeError('temperature search: heldOut must hold at least one window');
@@ -76,11 +76,11 @@ export function selectTemperature(model: Model, stats: CalibrationStats, problem
     const base = { ...problem.options, iterations: opts.iterations ?? problem.options.iterations };
     const o = T === Infinity ? { ...base, allocation: 'uniform' as const } : { ...base, temperature: T };
     const counts = allocationCounts(problem.modules, problem.budget, problem.sparsity, o, opts.energies).counts;
-    const state = runAdmm({ ...problem, options: o, counts });
+    const state = await runAdmm({ ...problem, options: o, counts });
     const mask: RemovedMask = {};
     problem.modules.forEach((m, i) => (mask[m.id] = state.modules[i].removed));
-    const pruned = finalizePruning(model, stats, mask, { damp: opts.damp ?? 0.01 });
-    const loss = meanWindowLoss(pruned, opts.heldOut);
+    const pruned = await finalizePruning(model, stats, mask, { damp: opts.damp ?? 0.01 });
+    const loss = await meanWindowLoss(pruned, opts.heldOut);
     heldOutLoss.push(loss);
     if (loss < bestLoss) {
       bestLoss = loss;

@@ -74,7 +74,7 @@ for (const [name, opts] of [
 test('block-wise gradients: input errors name the problem', async () => {
   await initBackend();
   const model = fixtureModel({ arch: 'llama', layers: 1, dModel: 16, vocabSize: 32, maxSeq: 8, seed: 1 });
-  assert.throws(() => blockwiseOutputGradients(model, []), /no calibration windows/);
-  assert.throws(() => blockwiseOutputGradients(model, [[1]]), /≥ 2 tokens/);
-  assert.throws(() => blockwiseOutputGradients(model, [[1, 2], [1, 2, 3]]), /same length/);
+  await assert.rejects(blockwiseOutputGradients(model, []), /no calibration windows/);
+  await assert.rejects(blockwiseOutputGradients(model, [[1]]), /≥ 2 tokens/);
+  await assert.rejects(blockwiseOutputGradients(model, [[1, 2], [1, 2, 3]]), /same length/);
 });

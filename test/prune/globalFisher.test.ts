@@ -42,7 +42,7 @@ for (const arch of ['llama', 'opt'] as const) {
               return windowNllSum(forward(model.config, dm.weights, ids, { gates }).logits, ids);
             })(gate);
           });
-          const v = g.dataSync();
+          const v = await g.data();
           g.dispose();
           for (let i = 0; i < v.length; i++) ref[i % n] += v[i] * v[i];
         }
@@ -65,7 +65,7 @@ test('globalFisherMask: one threshold on I_j / cost, removed cost first reaching
   const specs = moduleSpecs(model.config, model.weights);
   const budget = 0.35 * totalUnitCost(specs);
   const mask = await noLeaks(() => globalFisherMask(model, windows, budget));
-  const f = fisherImportance(model, windows);
+  const f = await fisherImportance(model, windows);
   let removedCost = 0;
   let maxRemoved = -Infinity;
   let minKept = Infinity;

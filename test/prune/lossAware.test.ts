@@ -15,13 +15,13 @@ import { predictedLossIncrease, outputWeights } from '../../src/prune/lossAware'
 import { createRng } from '../../src/util/rng';
 import { noLeaks, stories260K } from '../helpers';
 
-function meanLoss(model: Model, windows: number[][]): number {
+async function meanLoss(model: Model, windows: number[][]): Promise<number> {
   const dm = toDevice(model);
   try {
     let s = 0;
     for (const ids of windows) {
       const v = tf.tidy(() => windowNllSum(forward(model.config, dm.weights, ids).logits, ids));
-      s += v.dataSync()[0];
+      s += (await v.data())[0];
       v.dispose();
     }
     return s / (windows.length * (windows[0].length - 1));
@@ -55,11 +55,11 @@ test('loss-aware objective predicts measured loss changes on stories260K (log-lo
   const loaded = await stories260K();
   const model = loaded.model;
   const { windows } = await calibrationWindows(loaded, { samples: 8, seqlen: 64, seed: 3 });
-  const stats = collectStats(model, windows);
+  const stats = await collectStats(model, windows);
   const sens = await noLeaks(() => blockwiseOutputGradients(model, windows));
   const omega = outputWeights(sens);
-  const problems = buildProblems(model, stats, { weighting: 'loss', sensitivity: sens });
-  const L0 = meanLoss(model, windows);
+  const problems = await buildProblems(model, stats, { weighting: 'loss', sensitivity: sens });
+  const L0 = await meanLoss(model, windows);
   assert.ok(Math.abs(L0 - sens.loss) < 1e-5 * L0, `loss ${sens.loss} vs ${L0}`);
   const rng = createRng(7);
   const small: [number, number][] = [];
@@ -72,7 +72,7 @@ test('loss-aware objective predicts measured loss changes on stories260K (log-lo
     // (a) small dense perturbation: second-order change by (L(W+Δ) + L(W−Δ))/2 − L(W)
     const dW = Float32Array.from({ length: n * d }, () => 0.1 * rms * rng.normal());
     const pred = predictedLossIncrease(p.H, omega.get(p.spec.id)!, dW, n, d);
-    const meas = (meanLoss(withDelta(model, p.spec.downKey, dW, 1), windows) + meanLoss(withDelta(model, p.spec.downKey, dW, -1), windows)) / 2 - L0;
+    const meas = ((await meanLoss(withDelta(model, p.spec.downKey, dW, 1), windows)) + (await meanLoss(withDelta(model, p.spec.downKey, dW, -1), windows))) / 2 - L0;
     small.push([pred, meas]);
     // (b) remove a random quarter of the units (rows of W), no compensation
     const rm = new Float32Array(n * d);
@@ -81,7 +81,7 @@ test('loss-aware objective predicts measured loss changes on stories260K (log-lo
       if (rng.float() >= 0.25) continue;
       for (let c = u * p.spec.width; c < (u + 1) * p.spec.width; c++) for (let k = 0; k < d; k++) rm[c * d + k] = -W0[c * d + k];
     }
-    removal.push([predictedLossIncrease(p.H, omega.get(p.spec.id)!, rm, n, d), meanLoss(withDelta(model, p.spec.downKey, rm, 1), windows) - L0]);
+    removal.push([predictedLossIncrease(p.H, omega.get(p.spec.id)!, rm, n, d), (await meanLoss(withDelta(model, p.spec.downKey, rm, 1), windows)) - L0]);
   }
   const lg = (v: number) => Math.log(Math.max(v, 1e-12));
   const rSmall = pearson(small.map((r) => lg(r[0])), small.map((r) => lg(r[1])));
