@@ -138,7 +138,7 @@ async function main(): Promise<void> {
           method: m.method, sparsity: s, windows: calib.windows, stats, sensitivity,
           ...(m.weighting ? { weighting: m.weighting } : {}),
           heldOut,
-          ...(m.temperature === 'auto' ? { temperatureSearch: true } : {}),
+          ...(m.temperature === 'auto' ? { temperatureSearch: true } : typeof m.temperature === 'number' ? { temperatureSearch: false } : {}),
           ...(m.variant ? { allocationVariant: m.variant } : {}),
           admm: { ...(m.allocation ? { allocation: m.allocation } : {}), ...(typeof m.temperature === 'number' ? { temperature: m.temperature } : {}) },
         };
