@@ -68,7 +68,7 @@ function addSquares(acc: Float64Array, g: Float32Array, d: number): void {
 }
 
 /** The LM-head weights (final norm, output projection, head; a tied head as the embedding's transpose). */
-function uploadHead(model: Model): DeviceWeights {
+export function uploadHead(model: Model): DeviceWeights {
   const keys = ['norm_f', 'norm_f.bias', 'proj_out', 'lm_head', 'lm_head.bias'].filter((k) => model.weights[k]);
   const dw = uploadWeights(model.weights, keys);
   if (!dw.lm_head) {

@@ -3,8 +3,12 @@
 // k_m(T), run the ADMM, compensate, and measure the mean next-token loss of the pruned model on held-out
 // calibration windows (drawn apart from the calibration windows); keep the T with the lowest loss.
 import { Model } from '../model/model';
-import { toDevice } from '../model/device';
-import { windowNll } from '../eval/perplexity';
+import { tf } from '../backend';
+import { disposeWeights } from '../model/device';
+import { embedWindows, runBlock } from '../model/blockRunner';
+import { lmHead } from '../model/forward';
+import { read } from '../util/read';
+import { uploadHead, windowNllSum } from './blockBackward';
 import { CalibrationStats } from './stats';
 import { AdmmProblem, allocationCounts } from './admm/problem';
 import { runAdmm } from './admm/run';
@@ -43,19 +47,25 @@ export interface TemperatureSearch {
   converged: boolean;
 }
 
-/** Mean next-token NLL of a model on windows (nats). */
+/**
+ * Mean next-token NLL of a model on windows (nats), one block resident at a time (block inputs on the host, then
+ * the LM head), so the held-out checks keep StructPrune's O(√N) device memory.
+ */
 export async function meanWindowLoss(model: Model, windows: readonly number[][]): Promise<number> {
-  const dm = toDevice(model);
+  if (!windows.length || windows[0].length < 2) throw new RangeError('meanWindowLoss: need windows of ≥ 2 tokens');
+  const T = windows[0].length;
+  const cfg = model.config;
+  let x = await embedWindows(model, windows);
+  for (let l = 0; l < cfg.nLayers; l++) x = await runBlock(model, l, x, T);
+  const hw = uploadHead(model);
   try {
     let s = 0;
-    let n = 0;
-    for (const ids of windows) {
-      for (const v of await windowNll(dm, ids)) s += v;
-      n += ids.length - 1;
+    for (let w = 0; w < windows.length; w++) {
+      s += (await read(() => windowNllSum(lmHead(cfg, hw, tf.tensor2d(x[w], [T, cfg.dModel])), windows[w])))[0];
     }
-    return s / n;
+    return s / (windows.length * (T - 1));
   } finally {
-    dm.dispose();
+    disposeWeights(hw);
   }
 }
 

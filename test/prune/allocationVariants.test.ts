@@ -11,7 +11,9 @@ import { collectStats } from '../../src/prune/stats';
 import { buildProblems } from '../../src/prune/moduleProblems';
 import { buildAdmmProblem } from '../../src/prune/admm/problem';
 import { owlCounts, kindEnergies } from '../../src/prune/allocationVariants';
-import { selectTemperature } from '../../src/prune/temperature';
+import { selectTemperature, meanWindowLoss } from '../../src/prune/temperature';
+import { toDevice } from '../../src/model/device';
+import { windowNll } from '../../src/eval/perplexity';
 import { blockwiseOutputGradients } from '../../src/prune/blockBackward';
 import { createRng } from '../../src/util/rng';
 import { noLeaks } from '../helpers';
@@ -50,6 +52,20 @@ test('owl and kinds: exact budgets; kinds standardises each kind on its own', as
     const mean = z.reduce((a, b) => a + b, 0) / z.length;
     assert.ok(Math.abs(mean) < 1e-9, `${kind}: mean ${mean}`);
   }
+});
+
+test('meanWindowLoss (block by block) equals the whole-model NLL of eval/perplexity', async () => {
+  await initBackend();
+  const dm = toDevice(model);
+  let sum = 0;
+  let n = 0;
+  try {
+    for (const ids of heldOut) for (const v of await windowNll(dm, ids)) (sum += v), n++;
+  } finally {
+    dm.dispose();
+  }
+  const L = await noLeaks(() => meanWindowLoss(model, heldOut));
+  assert.ok(Math.abs(L - sum / n) < 1e-5 * (sum / n), `${L} vs ${sum / n}`);
 });
 
 test('temperature search: picks the lowest held-out loss of the grid, T = ∞ is uniform', async () => {
