@@ -21,7 +21,7 @@ const ALLOCATIONS: readonly AdmmAllocation[] = ['threshold', 'softmax', 'fermi-d
 export const usage = `structprune prune [--model stories260K|FILE|DIR] --method ${PRUNE_METHODS.join('|')} --sparsity S
     [--calib-samples 64] [--calib-seqlen 256] [--calib-dataset tinystories-train|c4|…] [--seed 0]
     [--weighting loss|relative|absolute|residual (structprune: loss; others: relative)] [--damp 0.01] [--sequential]
-    [--allocation ${ALLOCATIONS.join('|')}] [--temperature 1] [--iterations 30] [--rho0 0.2] [--kappa 1.3]
+    [--allocation ${ALLOCATIONS.join('|')} (structprune: fermi-dirac)] [--temperature T (default: searched on the held-out windows)] [--iterations 30] [--rho0 0.2] [--kappa 1.3]
     [--held-out min(32, calib-samples)] [--variant kinds|owl|probe] [--checkpoint DIR] [--trace FILE.jsonl] [--report FILE.html] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N] [--json]
   Prune (METHOD.md §4–§6), compensate, slice; optionally save to DIR (model.safetensors, config.json,
   report.json), write a standalone HTML report (per-module sparsity, ADMM trace) and evaluate perplexity.
