@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   const write = () => {
     const settings = { model: loaded.model.source.name, sparsities, seeds, maxWindows: maxWindows ?? 'all', extraSparsity: extraS, calibration: { samples: Number(values['calib-samples'] ?? 64), seqlen: Number(values['calib-seqlen'] ?? 256) } };
     fs.writeFileSync(`${out}.json`, JSON.stringify({ settings, rows }, null, 1));
-    fs.writeFileSync(`${out}.md`, `${markdown(rows, cols, methods.map((m) => m.label))}\n\nPerplexity, mean ± sd over seeds ${seeds.join(', ')}; ${settings.calibration.samples} × ${settings.calibration.seqlen} calibration tokens; evaluation on the first ${maxWindows ?? 'all'} windows of each set.\n`);
+    fs.writeFileSync(`${out}.md`, `${markdown(rows, cols, methods.map((m) => m.label))}\n\nPerplexity, mean ± sd over seeds ${seeds.join(', ')}; ${settings.calibration.samples} × ${settings.calibration.seqlen} calibration tokens; evaluation on ${maxWindows ? `the first ${maxWindows}` : 'all'} windows of each set.\n`);
   };
   for (const seed of seeds) {
     const calib = await calibrationWindows(loaded, { samples: Number(values['calib-samples'] ?? 64), seqlen: Number(values['calib-seqlen'] ?? 256), seed });
