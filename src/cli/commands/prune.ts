@@ -98,6 +98,9 @@ export async function run(argv: string[]): Promise<number> {
     [
       `${method} at sparsity ${sparsity}: removed ${(report.sparsity * 100).toFixed(1)} % of unit cost, ${(report.paramSparsity * 100).toFixed(1)} % of prunable parameters; ${report.params.dense} → ${report.params.pruned} parameters in ${report.seconds.total.toFixed(1)} s`,
       report.admm ? `ADMM: ${report.admm.iterations} iterations, ${report.admm.converged ? 'converged' : 'stopped at the iteration limit'}` : '',
+      report.temperatureSearch
+        ? `temperature (held-out loss): ${report.temperatureSearch.grid.map((t, i) => `T=${t === Infinity ? '∞' : t} ${report.temperatureSearch!.heldOutLoss[i].toFixed(4)}`).join(', ')}; chose T=${report.temperatureSearch.chosen === Infinity ? '∞ (uniform counts)' : report.temperatureSearch.chosen}`
+        : '',
       ...Object.entries(perplexity).map(([d, p]) => `perplexity on ${d}: ${p.toFixed(4)}`),
       table(['module', 'units', 'removed', 'sparsity'], report.perModule.map((m) => [m.id, m.units, m.removed, m.sparsity.toFixed(3)])),
       values.out ? `saved to ${values.out}` : '',
