@@ -4,6 +4,7 @@ import { LoadedModel } from '../model/codec';
 import { prune, PruneMethod } from '../prune/prune';
 import { AdmmAllocation } from '../prune/admm/problem';
 import { calibrationWindows, CalibrationSpec } from '../data/calibrationWindows';
+import { heldOutWindows } from '../data/heldOutWindows';
 import { corpusIds } from '../data/corpusIds';
 import { perplexity } from '../eval/perplexity';
 import { CorpusName } from '../data/corpora';
@@ -19,8 +20,9 @@ export interface SweepMethod {
 }
 
 export function parseSweepMethod(s: string): SweepMethod {
+  if (s === 'global:taylor') return { label: s, method: 'global:taylor' };
   const [method, allocation] = s.split(':');
-  const methods: string[] = ['local', 'global-threshold', 'structprune', 'global'];
+  const methods: string[] = ['local', 'global-threshold', 'structprune', 'global', 'global:taylor'];
   if (!methods.includes(method)) throw new UsageError(`unknown method "${method}" (${methods.join('|')}, or structprune:<allocation>)`);
   if (allocation && method !== 'structprune') throw new UsageError(`only structprune takes an allocation ("${s}")`);
   return { label: s, method: method as PruneMethod, allocation: allocation as AdmmAllocation | undefined };
@@ -56,6 +58,7 @@ export interface SweepOptions extends DataDirOptions {
 export async function sweep(loaded: LoadedModel, opts: SweepOptions): Promise<SweepRow[]> {
   const ids = await corpusIds(loaded.codec, opts.dataset, opts);
   const calib = await calibrationWindows(loaded, opts.calibration, opts);
+  const heldOut = await heldOutWindows(loaded, { ...opts.calibration, seqlen: calib.seqlen, seed: calib.seed }, opts);
   const rows: SweepRow[] = [];
   const add = (r: SweepRow) => {
     rows.push(r);
@@ -70,7 +73,8 @@ export async function sweep(loaded: LoadedModel, opts: SweepOptions): Promise<Sw
   for (const s of opts.sparsities) {
     for (const m of opts.methods) {
       const r = await prune(loaded.model, {
-        method: m.method, sparsity: s, windows: calib.windows, sequential: opts.sequential,
+        method: m.method, sparsity: s, windows: calib.windows, sequential: opts.sequential, heldOut,
+        ...(opts.temperature !== undefined ? { temperatureSearch: false } : {}),
         admm: { allocation: m.allocation, temperature: opts.temperature },
         onProgress: (stage, d, t) => opts.onProgress?.(`${m.label} ${stage}`, d, t),
       });

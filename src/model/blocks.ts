@@ -131,6 +131,15 @@ export interface BlockContext {
   rope?: Rope;
   gates?: BlockGates;
   capture?: boolean;
+  /** Tensors [T, d] added to each module's output (the down projection's, before the residual add): zeros whose
+   * gradient is ∂ℒ/∂y_m, the loss sensitivity of the module output (src/prune/blockBackward.ts). */
+  probes?: BlockProbes;
+}
+
+/** Additive probes on the module outputs y_m (see BlockContext.probes). */
+export interface BlockProbes {
+  attn?: tf.Tensor2D;
+  ffn?: tf.Tensor2D;
 }
 
 /** One transformer block: x [T, d] → x' [T, d], plus captured module activations. */
@@ -166,6 +175,7 @@ export function block(x: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { out
     const wo = nH === 1 ? [w['attn.o']] : tf.split(w['attn.o'], nH, 0);
     let o = tf.addN(heads.map((a, i) => tf.matMul(a, wo[i] as tf.Tensor2D)));
     if (w['attn.o.bias']) o = tf.add(o, w['attn.o.bias']);
+    if (ctx.probes?.attn) o = tf.add(o, ctx.probes.attn);
     x = tf.add(x, o) as tf.Tensor2D;
   } else if (w['attn.o.bias']) {
     x = tf.add(x, w['attn.o.bias']) as tf.Tensor2D; // every head removed: only the output bias remains
@@ -185,7 +195,9 @@ export function block(x: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { out
     if (ctx.gates?.ffn) a = tf.mul(a, ctx.gates.ffn) as tf.Tensor2D;
     if (ctx.capture) capture.ffnHidden = a;
     const down = cfg.activation === 'swiglu' ? 'ffn.down' : 'ffn.fc2';
-    x = tf.add(x, linear(a, w[down], w[down + '.bias'])) as tf.Tensor2D;
+    let y = linear(a, w[down], w[down + '.bias']);
+    if (ctx.probes?.ffn) y = tf.add(y, ctx.probes.ffn) as tf.Tensor2D;
+    x = tf.add(x, y) as tf.Tensor2D;
   } else if (w['ffn.fc2.bias']) {
     x = tf.add(x, w['ffn.fc2.bias']) as tf.Tensor2D;
   }

@@ -2,7 +2,7 @@
 // can run it one block at a time (calibration statistics) with the same functions.
 import { tf } from '../backend';
 import { ModelConfig, layerShape } from './config';
-import { block, AttentionLayout, BlockCapture, BlockGates, causalMask, ropeTables, rmsNorm, layerNorm, linear } from './blocks';
+import { block, AttentionLayout, BlockCapture, BlockGates, BlockProbes, causalMask, ropeTables, rmsNorm, layerNorm, linear } from './blocks';
 import { DeviceWeights, blockTensors } from './device';
 
 export interface ForwardOptions {
@@ -12,6 +12,8 @@ export interface ForwardOptions {
   capture?: boolean;
   /** Attention layout; default: the one chosen for the backend in use (blocks.ts `attentionLayout`). */
   attention?: AttentionLayout;
+  /** Per-layer additive probes on the module outputs (see BlockContext.probes). */
+  probes?: (BlockProbes | undefined)[];
 }
 
 /** Token (+ learned position) embeddings, projected to dModel (OPT-350M). ids → [T, d]. */
@@ -55,7 +57,7 @@ export function forward(cfg: ModelConfig, w: DeviceWeights, ids: readonly number
   let x = embed(cfg, w, ids);
   const captures: BlockCapture[] = [];
   for (let l = 0; l < cfg.nLayers; l++) {
-    const r = block(x, blockTensors(w, l), { cfg, shape: layerShape(cfg, l), mask: ctx.mask, rope: ctx.rope, gates: opts.gates?.[l], capture: opts.capture, attention: opts.attention });
+    const r = block(x, blockTensors(w, l), { cfg, shape: layerShape(cfg, l), mask: ctx.mask, rope: ctx.rope, gates: opts.gates?.[l], capture: opts.capture, attention: opts.attention, probes: opts.probes?.[l] });
     x = r.out;
     captures.push(r.capture);
   }

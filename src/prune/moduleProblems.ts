@@ -5,8 +5,11 @@ import { read } from '../util/read';
 import { Model } from '../model/model';
 import { ModuleSpec, moduleSpecs } from './coupling';
 import { CalibrationStats } from './stats';
+import { OutputGradients } from './blockBackward';
+import { outputWeights } from './lossAware';
 
-export type ModuleWeighting = 'relative' | 'absolute' | 'residual';
+export type ModuleWeighting = 'relative' | 'absolute' | 'residual' | 'loss';
+export const MODULE_WEIGHTINGS: readonly ModuleWeighting[] = ['relative', 'absolute', 'residual', 'loss'];
 
 export interface ModuleProblem {
   spec: ModuleSpec;
@@ -24,12 +27,20 @@ export interface ModuleProblem {
    * module writes into, so attention and FFN of one block compare in the same units).
    */
   weight: number;
+  /**
+   * ω_m [d] ("loss" weighting only): per-output-channel weights, so the module objective is
+   * w_m Σ_k ω_k ΔW[:, k]ᵀ H ΔW[:, k] ≈ the increase of the mean calibration loss (METHOD.md §3b).
+   */
+  outputWeight?: Float64Array;
   /** δ = damp · mean(diag H). */
   delta: number;
 }
 
 export interface ProblemOptions {
+  /** Module weights (default "relative"); "loss" needs `sensitivity`. */
   weighting?: ModuleWeighting;
+  /** Output sensitivities G_m (blockwiseOutputGradients) for the "loss" weighting. */
+  sensitivity?: OutputGradients;
   /** Relative damping (default 0.01). */
   damp?: number;
 }
@@ -46,7 +57,9 @@ async function quadForm(H: Float64Array, W: Float32Array, n: number, d: number):
 export async function buildProblems(model: Model, stats: CalibrationStats, opts: ProblemOptions = {}): Promise<ModuleProblem[]> {
   const weighting = opts.weighting ?? 'relative';
   const damp = opts.damp ?? 0.01;
-  if (!['relative', 'absolute', 'residual'].includes(weighting)) throw new RangeError(`weighting must be "relative", "absolute" or "residual", got "${weighting}"`);
+  if (!MODULE_WEIGHTINGS.includes(weighting)) throw new RangeError(`weighting must be one of ${MODULE_WEIGHTINGS.join(', ')}, got "${weighting}"`);
+  if (weighting === 'loss' && !opts.sensitivity) throw new RangeError('weighting "loss" needs options.sensitivity (blockwiseOutputGradients of the calibration windows)');
+  const omega = weighting === 'loss' ? outputWeights(opts.sensitivity!) : undefined;
   const specs = moduleSpecs(model.config, model.weights);
   const problems: ModuleProblem[] = [];
   for (const spec of specs) {
@@ -60,20 +73,27 @@ export async function buildProblems(model: Model, stats: CalibrationStats, opts:
     let tr = 0;
     for (let i = 0; i < n; i++) tr += g.H[i * n + i];
     const stream = stats.streamEnergy?.[spec.layer] ?? 0;
+    const outputWeight = omega?.get(spec.id);
+    if (omega && (!outputWeight || outputWeight.length !== d)) throw new Error(`${spec.id}: the sensitivities have no output weights of length ${d}; compute them on this model`);
     const weight =
-      weighting === 'absolute' ? 1 : weighting === 'residual' ? (stream > 0 ? 1 / stream : 1) : outputEnergy > 0 ? 1 / outputEnergy : 1;
-    problems.push({ spec, n, d, H: g.H, W0: W.data, outputEnergy, weight, delta: damp * (n > 0 ? tr / n : 0) });
+      weighting === 'absolute' || weighting === 'loss' ? 1 : weighting === 'residual' ? (stream > 0 ? 1 / stream : 1) : outputEnergy > 0 ? 1 / outputEnergy : 1;
+    problems.push({ spec, n, d, H: g.H, W0: W.data, outputEnergy, weight, ...(outputWeight ? { outputWeight } : {}), delta: damp * (n > 0 ? tr / n : 0) });
   }
   return problems;
 }
 
-/** Dense unit energies e_j = w_m · Σ_{c ∈ unit j} H_cc ‖W⁰[c, :]‖² (Wanda-structured score, squared). */
+/**
+ * Dense unit energies e_j = w_m · Σ_{c ∈ unit j} H_cc ‖W⁰[c, :]‖² (Wanda-structured score, squared), with
+ * ‖·‖² weighted by ω_k per output channel under the "loss" weighting (then e_j ≈ the loss increase of
+ * removing unit j alone, without compensation).
+ */
 export function unitEnergies(p: ModuleProblem): Float64Array {
-  const { spec, n, d, H, W0 } = p;
+  const { spec, n, d, H, W0, outputWeight: om } = p;
   const e = new Float64Array(spec.units.length);
   for (let c = 0; c < n; c++) {
     let s = 0;
-    for (let k = 0; k < d; k++) s += W0[c * d + k] * W0[c * d + k];
+    if (om) for (let k = 0; k < d; k++) s += om[k] * W0[c * d + k] * W0[c * d + k];
+    else for (let k = 0; k < d; k++) s += W0[c * d + k] * W0[c * d + k];
     e[Math.floor(c / spec.width)] += p.weight * H[c * n + c] * s;
   }
   return e;

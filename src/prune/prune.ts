@@ -8,7 +8,7 @@ import { buildProblems, ModuleWeighting, ModuleProblem } from './moduleProblems'
 import { localMask, globalThresholdMask } from './baselines';
 import { finalizePruning } from './finalize';
 import { RemovedMask, maskCost } from './slice';
-import { AdmmOptions, buildAdmmProblem } from './admm/problem';
+import { AdmmOptions, AdmmAllocation, buildAdmmProblem, allocationCounts, stripUndefined } from './admm/problem';
 import { AdmmReport } from './admm/step';
 import { admmCheckpoint, fingerprint } from './admm/checkpoint';
 import { runAdmm } from './admm/run';
@@ -16,10 +16,22 @@ import { UsageError } from '../errors';
 import { PRUNE_DEFAULTS } from './defaults';
 import { assertFinite } from '../model/finite';
 import { globalMask } from './global';
+import { globalFisherMask } from './globalFisher';
+import { selectTemperature } from './temperature';
+import { AllocationVariant, kindEnergies, owlCounts, probeEnergies } from './allocationVariants';
+import { blockwiseOutputGradients, OutputGradients } from './blockBackward';
 import { startMemoryMeter, MemoryMeter, MemoryUsage } from '../util/memoryMeter';
 
-export const PRUNE_METHODS = ['local', 'global-threshold', 'global', 'structprune'] as const;
+export const PRUNE_METHODS = ['local', 'global-threshold', 'global', 'global:taylor', 'structprune'] as const;
 export type PruneMethod = (typeof PRUNE_METHODS)[number];
+
+/**
+ * Defaults of method "structprune" where PruneOptions leave them open (README "Allocation", METHOD deviations):
+ * loss-aware module weights (block-wise backward), the Fermi–Dirac allocation of the loss-aware energies, its
+ * temperature searched on `heldOut` windows over DEFAULT_TEMPERATURE_GRID when they are given, else this T.
+ * The other methods keep "relative" weights; the low-level ADMM_DEFAULTS (allocation "threshold") are unchanged.
+ */
+export const STRUCTPRUNE_DEFAULTS = { weighting: 'loss', allocation: 'fermi-dirac', temperature: 4 } as const satisfies { weighting: ModuleWeighting; allocation: AdmmAllocation; temperature: number };
 
 export interface PruneOptions {
   method: PruneMethod;
@@ -27,12 +39,26 @@ export interface PruneOptions {
   sparsity: number;
   /** Calibration windows (token ids), all the same length. */
   windows: number[][];
-  /** Module weights w_m (default PRUNE_DEFAULTS.weighting = "relative"). */
+  /** Module weights w_m (default STRUCTPRUNE_DEFAULTS.weighting = "loss" for structprune, PRUNE_DEFAULTS.weighting = "relative" otherwise); "loss" runs the block-wise backward. */
   weighting?: ModuleWeighting;
   /** Relative damping δ = damp · mean(diag H) (default PRUNE_DEFAULTS.damp = 0.01). */
   damp?: number;
   /** Sequential refit of the compensation from the pruned prefix (default false). */
   sequential?: boolean;
+  /** Calibration statistics of these windows from an earlier call (`PruneResult.stats`), to skip recomputing them. */
+  stats?: CalibrationStats;
+  /** Output sensitivities of these windows from an earlier call (`PruneResult.sensitivity`), for the "loss" weighting. */
+  sensitivity?: OutputGradients;
+  /**
+   * Choose the temperature of the softmax / Fermi–Dirac allocation on `heldOut` (method "structprune"; see
+   * temperature.ts; `admm.temperature` is then ignored). Default: on when `heldOut` is given.
+   */
+  temperatureSearch?: boolean | { grid?: readonly number[] };
+  /** Held-out windows (the calibration corpus, apart from `windows`) for the temperature search and the `probe` variant. */
+  heldOut?: number[][];
+  /** Another allocation signal for "structprune" (allocationVariants.ts): `kinds` and `probe` replace the energies
+   * of the softmax / Fermi–Dirac rules, `owl` replaces the counts (any rule but threshold). */
+  allocationVariant?: AllocationVariant;
   /** StructPrune options (method "structprune"). */
   admm?: AdmmOptions;
   /** Directory to checkpoint the ADMM state after every iteration and resume from (method "structprune"). */
@@ -42,7 +68,7 @@ export interface PruneOptions {
   /** Per-iteration ADMM reports. */
   onReport?: (r: AdmmReport) => void;
   /** Progress of long stages. */
-  onProgress?: (stage: 'stats' | 'admm-setup' | 'taylor' | 'finalize', done: number, total: number) => void;
+  onProgress?: (stage: 'stats' | 'sensitivity' | 'admm-setup' | 'taylor' | 'fisher' | 'finalize', done: number, total: number) => void;
 }
 
 export interface PruneReport {
@@ -57,6 +83,8 @@ export interface PruneReport {
   options: { weighting: ModuleWeighting; damp: number; sequential: boolean; admm?: Required<AdmmOptions> };
   calibration: { samples: number; seqlen: number; tokens: number };
   admm?: { iterations: number; converged: boolean; finalReport: AdmmReport };
+  /** The temperature search, when one ran (Infinity is reported as null in JSON: uniform). */
+  temperatureSearch?: { grid: number[]; heldOutLoss: number[]; chosen: number };
   seconds: { stats: number; select: number; finalize: number; total: number };
   /** Memory meter over the whole call (src/util/memory.ts): peak live tensor bytes, wasm heap, process maxRSS. */
   memory: MemoryUsage;
@@ -67,6 +95,8 @@ export interface PruneResult {
   mask: RemovedMask;
   report: PruneReport;
   stats: CalibrationStats;
+  /** Output sensitivities ("loss" weighting). */
+  sensitivity?: OutputGradients;
 }
 
 function validate(model: Model, o: PruneOptions): void {
@@ -94,12 +124,16 @@ export async function prune(model: Model, opts: PruneOptions): Promise<PruneResu
 
 async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter): Promise<PruneResult> {
   const t0 = performance.now();
-  const weighting = opts.weighting ?? PRUNE_DEFAULTS.weighting;
+  const isSp = opts.method === 'structprune';
+  const weighting = opts.weighting ?? (isSp ? STRUCTPRUNE_DEFAULTS.weighting : PRUNE_DEFAULTS.weighting);
+  const admmOpts: AdmmOptions | undefined = isSp ? { allocation: STRUCTPRUNE_DEFAULTS.allocation, temperature: STRUCTPRUNE_DEFAULTS.temperature, ...stripUndefined(opts.admm ?? {}) } : opts.admm;
+  const search = opts.temperatureSearch ?? (isSp && !!opts.heldOut?.length);
   const damp = opts.damp ?? PRUNE_DEFAULTS.damp;
-  const stats = await collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) });
+  const stats = opts.stats ?? (await collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) }));
   for (const g of stats.grams) assertFinite(g.H, g.id, 'Gram matrix H = Σ aaᵀ (activations too large for float64 sums)');
   const tStats = since(t0);
-  const problems: ModuleProblem[] = await buildProblems(model, stats, { weighting, damp });
+  const sensitivity = weighting !== 'loss' ? undefined : opts.sensitivity ?? (await blockwiseOutputGradients(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('sensitivity', d, t) }));
+  const problems: ModuleProblem[] = await buildProblems(model, stats, { weighting, damp, sensitivity });
   // The modules, their unit costs and total cost: computed once here and passed down (finalize, slicing, report).
   const specs = moduleSpecs(model.config, model.weights);
   const totalCost = totalUnitCost(specs);
@@ -108,11 +142,29 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   let mask: RemovedMask;
   let admm: PruneReport['admm'];
   let admmOptions: Required<AdmmOptions> | undefined;
+  let temperatureSearch: PruneReport['temperatureSearch'];
   if (opts.method === 'local') mask = localMask(problems, budget);
   else if (opts.method === 'global-threshold') mask = globalThresholdMask(problems, budget);
-  else if (opts.method === 'global') mask = await globalMask(model, opts.windows, budget, { onProgress: (d, t) => opts.onProgress?.('taylor', d, t) });
+  else if (opts.method === 'global') mask = await globalFisherMask(model, opts.windows, budget, (d, t) => opts.onProgress?.('fisher', d, t));
+  else if (opts.method === 'global:taylor') mask = await globalMask(model, opts.windows, budget, { onProgress: (d, t) => opts.onProgress?.('taylor', d, t) });
   else {
-    const problem = await buildAdmmProblem(problems, opts.sparsity, opts.admm, (d, t) => opts.onProgress?.('admm-setup', d, t));
+    const problem = await buildAdmmProblem(problems, opts.sparsity, admmOpts, (d, t) => opts.onProgress?.('admm-setup', d, t));
+    const rule = problem.options.allocation;
+    const energyRule = rule === 'softmax' || rule === 'fermi-dirac';
+    const variant = opts.allocationVariant;
+    if (variant && (variant === 'owl' ? rule === 'threshold' : !energyRule)) throw new UsageError(`allocation variant "${variant}" needs allocation ${variant === 'owl' ? 'softmax, fermi-dirac or uniform' : 'softmax or fermi-dirac'}, got "${rule}"`);
+    const needHeldOut = (search && energyRule) || variant === 'probe';
+    if (needHeldOut && !opts.heldOut?.length) throw new UsageError('options.heldOut: the temperature search and the probe variant need held-out windows');
+    let energies: Float64Array | undefined;
+    if (variant === 'kinds') energies = kindEnergies(problem.modules, opts.sparsity);
+    else if (variant === 'probe') energies = (await probeEnergies(model, stats, problem.modules, opts.sparsity, opts.heldOut!, damp)).E;
+    if (energies) problem.counts = allocationCounts(problem.modules, problem.budget, opts.sparsity, problem.options, energies).counts;
+    if (variant === 'owl') problem.counts = owlCounts(problems, problem.budget).counts;
+    else if (search && energyRule) {
+      const grid = typeof search === 'object' ? search.grid : undefined;
+      const r = await selectTemperature(model, stats, problem, { damp, heldOut: opts.heldOut!, grid, energies });
+      temperatureSearch = { grid: r.grid, heldOutLoss: r.heldOutLoss, chosen: r.chosen };
+    }
     admmOptions = problem.options;
     const ckpt = opts.checkpoint
       ? admmCheckpoint(opts.checkpoint, fingerprint({ run: opts.runId ?? null, sparsity: opts.sparsity, weighting, damp, admm: problem.options, calib: [opts.windows.length, opts.windows[0].length] }), problem.modules.map((m) => ({ id: m.id, n: m.n, d: m.d })))
@@ -141,8 +193,9 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
     options: { weighting, damp, sequential: !!opts.sequential, admm: admmOptions },
     calibration: { samples: opts.windows.length, seqlen: opts.windows[0].length, tokens: stats.tokens },
     admm,
+    ...(temperatureSearch ? { temperatureSearch } : {}),
     seconds: { stats: tStats, select: tSelect, finalize: tFinal, total: since(t0) },
     memory: meter.stop(),
   };
-  return { model: pruned, mask, report, stats };
+  return { model: pruned, mask, report, stats, sensitivity };
 }

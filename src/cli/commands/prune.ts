@@ -6,6 +6,9 @@ import { emit, table, cliIO } from '../output';
 import { progress } from '../progress';
 import { loadModel, DEFAULT_MODEL } from '../../model/load';
 import { prune, PRUNE_METHODS } from '../../prune/prune';
+import { MODULE_WEIGHTINGS } from '../../prune/moduleProblems';
+import { heldOutWindows, HELD_OUT_SAMPLES } from '../../data/heldOutWindows';
+import { ALLOCATION_VARIANTS } from '../../prune/allocationVariants';
 import { calibrationWindows, CALIBRATION_DEFAULTS } from '../../data/calibrationWindows';
 import { evaluate } from '../../eval/evaluate';
 import { CORPUS_NAMES, CorpusName } from '../../data/corpora';
@@ -23,9 +26,9 @@ const ALLOCATIONS: readonly AdmmAllocation[] = ['threshold', 'softmax', 'fermi-d
 
 export const usage = `structprune prune [--model stories260K|FILE|DIR] --method ${PRUNE_METHODS.join('|')} --sparsity S
     [--calib-samples ${CALIBRATION_DEFAULTS.samples}] [--calib-seqlen ${CALIBRATION_DEFAULTS.seqlen}] [--calib-dataset tinystories-train|c4|… | --calib-text FILE] [--seed ${CALIBRATION_DEFAULTS.seed}]
-    [--weighting relative|absolute|residual] [--damp ${PRUNE_DEFAULTS.damp}] [--sequential]
-    [--allocation ${ALLOCATIONS.join('|')}] [--temperature ${ADMM_DEFAULTS.temperature}] [--iterations ${ADMM_DEFAULTS.iterations}] [--rho0 ${ADMM_DEFAULTS.rho0}] [--kappa ${ADMM_DEFAULTS.kappa}]
-    [--checkpoint DIR] [--trace FILE.jsonl] [--report FILE.html] [--force] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N (0 = all)] [--json]
+    [--weighting loss|relative|absolute|residual (structprune: loss; others: ${PRUNE_DEFAULTS.weighting})] [--damp ${PRUNE_DEFAULTS.damp}] [--sequential]
+    [--allocation ${ALLOCATIONS.join('|')} (structprune: fermi-dirac)] [--temperature T (default: searched on the held-out windows)] [--iterations ${ADMM_DEFAULTS.iterations}] [--rho0 ${ADMM_DEFAULTS.rho0}] [--kappa ${ADMM_DEFAULTS.kappa}]
+    [--held-out min(32, calib-samples)] [--variant kinds|owl|probe] [--checkpoint DIR] [--trace FILE.jsonl] [--report FILE.html] [--force] [--out DIR] [--eval DATASET[,DATASET…]] [--max-windows N (0 = all)] [--json]
   Prune (METHOD.md §4–§6), compensate, slice; optionally save to DIR (format: docs/FORMAT.md), write a
   standalone HTML report (per-module sparsity, ADMM trace) and evaluate perplexity. Output paths are
   checked before any work: --trace/--report replace an existing file only with --force; --out must be new,
@@ -36,7 +39,7 @@ export const PRUNE_OPTIONS = {
   model: { type: 'string' }, method: { type: 'string' }, sparsity: { type: 'string' }, 'calib-samples': { type: 'string' }, 'calib-seqlen': { type: 'string' },
   'calib-dataset': { type: 'string' }, seed: { type: 'string' }, weighting: { type: 'string' }, damp: { type: 'string' }, sequential: { type: 'boolean', default: false },
   allocation: { type: 'string' }, temperature: { type: 'string' }, iterations: { type: 'string' }, rho0: { type: 'string' }, kappa: { type: 'string' },
-  'calib-text': { type: 'string' }, force: { type: 'boolean', default: false },
+  'calib-text': { type: 'string' }, force: { type: 'boolean', default: false }, 'held-out': { type: 'string' }, variant: { type: 'string' },
   checkpoint: { type: 'string' }, trace: { type: 'string' }, report: { type: 'string' }, out: { type: 'string' }, eval: { type: 'string' }, 'max-windows': { type: 'string' }, tokenizer: { type: 'string' },
 } as const;
 
@@ -102,6 +105,8 @@ async function runPrune(values: Values, c: Checked): Promise<number> {
     seqlen: num(values, 'calib-seqlen', CALIBRATION_DEFAULTS.seqlen, { min: 2, max: loaded.model.config.maxSeq, int: true }),
     seed: num(values, 'seed', CALIBRATION_DEFAULTS.seed, { int: true }),
   }, { dataDir });
+  const heldOutN = num(values, 'held-out', Math.min(HELD_OUT_SAMPLES, calib.samples), { min: 0, int: true });
+  const heldOut = heldOutN > 0 ? await heldOutWindows(loaded, c.calibText ? { text: c.calibText, seqlen: calib.seqlen, seed: calib.seed } : { corpus: calib.corpus as CorpusName, seqlen: calib.seqlen, seed: calib.seed }, { dataDir, samples: heldOutN }) : undefined;
   const bar = progress(!values.json);
   const trace = values.trace ? String(values.trace) : null;
   if (trace) {
@@ -110,13 +115,15 @@ async function runPrune(values: Values, c: Checked): Promise<number> {
   }
   const reports: AdmmReport[] = [];
   const result = await prune(loaded.model, {
-    method, sparsity, windows: calib.windows,
-    weighting: choice(values, 'weighting', ['relative', 'absolute', 'residual'] as const, PRUNE_DEFAULTS.weighting),
+    method, sparsity, windows: calib.windows, heldOut,
+    allocationVariant: values.variant === undefined ? undefined : choice(values, 'variant', ALLOCATION_VARIANTS),
+    weighting: values.weighting === undefined ? undefined : choice(values, 'weighting', MODULE_WEIGHTINGS),
+    ...(values.temperature !== undefined ? { temperatureSearch: false } : {}),
     damp: num(values, 'damp', PRUNE_DEFAULTS.damp, { min: 0 }),
     sequential: !!values.sequential,
     admm: {
-      allocation: choice(values, 'allocation', ALLOCATIONS, ADMM_DEFAULTS.allocation),
-      temperature: num(values, 'temperature', ADMM_DEFAULTS.temperature, { min: 1e-9 }),
+      allocation: values.allocation === undefined ? undefined : choice(values, 'allocation', ALLOCATIONS),
+      temperature: values.temperature === undefined ? undefined : num(values, 'temperature', 1, { min: 1e-9 }),
       iterations: num(values, 'iterations', ADMM_DEFAULTS.iterations, { min: 0, int: true }),
       rho0: num(values, 'rho0', ADMM_DEFAULTS.rho0, { min: 1e-12 }),
       kappa: num(values, 'kappa', ADMM_DEFAULTS.kappa, { min: 1 }),
@@ -149,6 +156,9 @@ async function runPrune(values: Values, c: Checked): Promise<number> {
     [
       `${method} at sparsity ${sparsity}: removed ${(report.sparsity * 100).toFixed(1)} % of unit cost, ${(report.paramSparsity * 100).toFixed(1)} % of prunable parameters; ${report.params.dense} → ${report.params.pruned} parameters in ${report.seconds.total.toFixed(1)} s`,
       report.admm ? `ADMM: ${report.admm.iterations} iterations, ${report.admm.converged ? 'converged' : 'stopped at the iteration limit'}` : '',
+      report.temperatureSearch
+        ? `temperature (held-out loss): ${report.temperatureSearch.grid.map((t, i) => `T=${t === Infinity ? '∞' : t} ${report.temperatureSearch!.heldOutLoss[i].toFixed(4)}`).join(', ')}; chose T=${report.temperatureSearch.chosen === Infinity ? '∞ (uniform counts)' : report.temperatureSearch.chosen}`
+        : '',
       ...Object.entries(perplexity).map(([d, p]) => `perplexity on ${d}: ${p.toFixed(4)}`),
       table(['module', 'units', 'removed', 'sparsity'], report.perModule.map((m) => [m.id, m.units, m.removed, m.sparsity.toFixed(3)])),
       values.out ? `saved to ${values.out}` : '',

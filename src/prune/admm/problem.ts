@@ -1,7 +1,8 @@
 // The StructPrune ADMM problem (METHOD.md §4) in the scaled metric, built once from the per-module
 // problems. Per module m (stored layout: W = Pᵀ, [n, d]; a unit is `width` consecutive rows):
 //   D_m = w_m · (diag H_m + δ_m)                   [n]
-//   W̃⁰ = D^{1/2} W⁰                                 (rows scaled: P̃ = P D^{1/2})
+//   W̃⁰ = D^{1/2} W⁰ Ω^{1/2}                         (rows scaled: P̃ = P D^{1/2}; columns by the output
+//                                                    weights Ω = diag ω_m of the "loss" weighting, else I)
 //   H̃  = D^{-1/2} (w_m H_m) D^{-1/2} = Q Λ Qᵀ       (eigendecomposed once, float64 on the host)
 //   G  = 2 H̃ W̃⁰                                     (the constant part of the P-step right-hand side)
 // so that w_m f_m(P) = tr((W̃ − W̃⁰)ᵀ H̃ (W̃ − W̃⁰)). Everything here is host data; the device sees one
@@ -88,8 +89,11 @@ export async function buildAdmmModule(p: ModuleProblem): Promise<AdmmModule> {
   const Ht = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Ht[i * n + j] = (w * H[i * n + j]) / (sqrtD[i] * sqrtD[j]);
   const { values, Q } = eigh(Ht, n);
+  // Output weights scale columns: Σ_k ω_k Δw_kᵀ H Δw_k = tr(ΔW̃ᵀ H̃ ΔW̃) with W̃ = D^{1/2} W Ω^{1/2}, so the
+  // P-step keeps its closed form (output columns decouple) and a row of W̃ is zero iff the unit is removed.
+  const sqrtOm = p.outputWeight ? Float64Array.from(p.outputWeight, (v) => Math.sqrt(Math.max(v, 0))) : undefined;
   const W0s = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) W0s[i * d + c] = sqrtD[i] * W0[i * d + c];
+  for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) W0s[i * d + c] = sqrtD[i] * W0[i * d + c] * (sqrtOm ? sqrtOm[c] : 1);
   const eig = Float32Array.from(values, (v) => Math.max(v, 0)); // H̃ is PSD: clip rounding negatives
   const Q32 = Float32Array.from(Q);
   let G: Float32Array = new Float32Array(0);
@@ -128,9 +132,17 @@ export async function buildAdmmProblem(
 }
 
 /** §5: mean-field energies of the modules and the per-module counts of an allocation rule. */
-export function allocationCounts(modules: readonly AdmmModule[], budget: number, sparsity: number, o: Pick<Required<AdmmOptions>, 'allocation' | 'temperature' | 'sMax'>) {
+export function allocationCounts(
+  modules: readonly AdmmModule[],
+  budget: number,
+  sparsity: number,
+  o: Pick<Required<AdmmOptions>, 'allocation' | 'temperature' | 'sMax'>,
+  /** Standardised E_m of the modules that have units (in order) in place of the mean-field energies. */
+  energies?: Float64Array,
+) {
   const live = modules.map((m, i) => ({ m, i })).filter((x) => x.m.spec.units.length > 0);
-  const E = moduleEnergies(live.map(({ m }) => ({ unitEnergies: m.energies, cost: m.spec.unitCost })), sparsity).E;
+  const E = energies ?? moduleEnergies(live.map(({ m }) => ({ unitEnergies: m.energies, cost: m.spec.unitCost })), sparsity).E;
+  if (E.length !== live.length) throw new RangeError(`allocationCounts: ${E.length} energies for ${live.length} modules with units`);
   const alloc = allocate(
     { modules: live.map(({ m }, k) => ({ n: m.spec.units.length, cost: m.spec.unitCost, E: E[k] })), budget },
     { kind: o.allocation === 'threshold' ? 'uniform' : o.allocation, temperature: o.temperature, sMax: o.sMax },
