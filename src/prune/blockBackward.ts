@@ -130,9 +130,8 @@ export async function blockwiseOutputGradients(model: Model, windows: readonly n
         if (hasFfn) args.push(tf.zeros([T, d]));
         const f = (...a: tf.Tensor[]): tf.Tensor => {
           const probes: BlockProbes = {};
-          let k = 1;
-          if (hasAttn) probes.attn = a[k++] as tf.Tensor2D;
-          if (hasFfn) probes.ffn = a[k++] as tf.Tensor2D;
+          if (hasAttn) probes.attn = a[1] as tf.Tensor2D;
+          if (hasFfn) probes.ffn = a[hasAttn ? 2 : 1] as tf.Tensor2D;
           return block(a[0] as tf.Tensor2D, bw, { cfg, shape, mask: ctx.mask, rope: ctx.rope, probes }).out;
         };
         const grads = tf.grads(f)(args, dy);

@@ -60,7 +60,12 @@ test('meanWindowLoss (block by block) equals the whole-model NLL of eval/perplex
   let sum = 0;
   let n = 0;
   try {
-    for (const ids of heldOut) for (const v of await windowNll(dm, ids)) (sum += v), n++;
+    for (const ids of heldOut) {
+      for (const v of await windowNll(dm, ids)) {
+        sum += v;
+        n++;
+      }
+    }
   } finally {
     dm.dispose();
   }
