@@ -116,7 +116,7 @@ export type AttentionLayout = 'perHead' | 'batched';
  * (2.4–3.5×) and on webgpu over software Vulkan (1.3–1.7×); on a real GPU the device check measures both.
  */
 export function attentionLayout(): AttentionLayout {
-  const env = process.env.STRUCTPRUNE_ATTENTION;
+  const env = typeof process === 'undefined' ? undefined : process.env.STRUCTPRUNE_ATTENTION; // no `process` in the browser page
   if (env === 'perHead' || env === 'batched') return env;
   if (env) throw new Error(`STRUCTPRUNE_ATTENTION="${env}" is not one of perHead|batched (unset it for the default)`);
   return 'perHead';
