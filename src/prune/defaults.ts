@@ -1,5 +1,7 @@
 // The defaults of the prune verb and its calibration, stated once (beside ADMM_DEFAULTS in admm/problem.ts).
-// The CLI's usage text, the library's option defaults and the docs read these constants.
+// The CLI's usage text, the library's option defaults, the teaching page and the docs read these constants.
+import type { ModuleWeighting } from './moduleProblems';
+import type { AdmmAllocation } from './admm/problem';
 
 export const PRUNE_DEFAULTS = Object.freeze({
   /** Relative damping δ = damp · mean(diag H) of every ridge solve (compensation, P-step). */
@@ -11,3 +13,11 @@ export const PRUNE_DEFAULTS = Object.freeze({
 });
 
 // The calibration defaults (64 windows × 256 tokens, seed 0) are CALIBRATION_DEFAULTS in data/calibrationWindows.ts.
+
+/**
+ * Defaults of method "structprune" where PruneOptions leave them open (README "Allocation", METHOD deviations):
+ * loss-aware module weights (block-wise backward), the Fermi–Dirac allocation of the loss-aware energies, its
+ * temperature searched on `heldOut` windows over DEFAULT_TEMPERATURE_GRID when they are given, else this T.
+ * The other methods keep "relative" weights; the low-level ADMM_DEFAULTS (allocation "threshold") are unchanged.
+ */
+export const STRUCTPRUNE_DEFAULTS = { weighting: 'loss', allocation: 'fermi-dirac', temperature: 4 } as const satisfies { weighting: ModuleWeighting; allocation: AdmmAllocation; temperature: number };

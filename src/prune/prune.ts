@@ -13,7 +13,7 @@ import { AdmmReport } from './admm/step';
 import { admmCheckpoint, fingerprint } from './admm/checkpoint';
 import { runAdmm } from './admm/run';
 import { UsageError } from '../errors';
-import { PRUNE_DEFAULTS } from './defaults';
+import { PRUNE_DEFAULTS, STRUCTPRUNE_DEFAULTS } from './defaults';
 import { assertFinite } from '../model/finite';
 import { globalMask } from './global';
 import { globalFisherMask } from './globalFisher';
@@ -25,13 +25,7 @@ import { startMemoryMeter, MemoryMeter, MemoryUsage } from '../util/memoryMeter'
 export const PRUNE_METHODS = ['local', 'global-threshold', 'global', 'global:taylor', 'structprune'] as const;
 export type PruneMethod = (typeof PRUNE_METHODS)[number];
 
-/**
- * Defaults of method "structprune" where PruneOptions leave them open (README "Allocation", METHOD deviations):
- * loss-aware module weights (block-wise backward), the Fermi–Dirac allocation of the loss-aware energies, its
- * temperature searched on `heldOut` windows over DEFAULT_TEMPERATURE_GRID when they are given, else this T.
- * The other methods keep "relative" weights; the low-level ADMM_DEFAULTS (allocation "threshold") are unchanged.
- */
-export const STRUCTPRUNE_DEFAULTS = { weighting: 'loss', allocation: 'fermi-dirac', temperature: 4 } as const satisfies { weighting: ModuleWeighting; allocation: AdmmAllocation; temperature: number };
+export { STRUCTPRUNE_DEFAULTS } from './defaults';
 
 export interface PruneOptions {
   method: PruneMethod;

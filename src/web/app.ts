@@ -24,7 +24,7 @@ declare const Plotly: { react(el: HTMLElement, data: unknown, layout: unknown, c
 const g = globalThis as { setImmediate?: (f: () => void) => void };
 if (typeof g.setImmediate !== 'function') g.setImmediate = (f) => void setTimeout(f, 0);
 
-const ALLOCATIONS: readonly AdmmAllocation[] = ['threshold', 'softmax', 'fermi-dirac', 'uniform'];
+const ALLOCATIONS: readonly AdmmAllocation[] = ['fermi-dirac', 'threshold', 'softmax', 'uniform']; // the first is prune()'s default
 const GEN_TEMPERATURE = 0.8;
 
 interface Manifest {

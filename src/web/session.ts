@@ -14,6 +14,8 @@ import { generate } from '../model/generate';
 import { sampleCalibration } from '../data/calibration';
 import { collectStats, CalibrationStats } from '../prune/stats';
 import { buildProblems, ModuleProblem } from '../prune/moduleProblems';
+import { blockwiseOutputGradients } from '../prune/blockBackward';
+import { PRUNE_DEFAULTS, STRUCTPRUNE_DEFAULTS } from '../prune/defaults';
 import { AdmmOptions, AdmmProblem, buildAdmmProblem } from '../prune/admm/problem';
 import { AdmmState, init, step, shouldContinue } from '../prune/admm/step';
 import { finalizePruning } from '../prune/finalize';
@@ -21,8 +23,8 @@ import { RemovedMask, maskCost } from '../prune/slice';
 import { moduleSpecs, prunableParams, totalUnitCost } from '../prune/coupling';
 import { perplexity, PerplexityResult } from '../eval/perplexity';
 
-/** The CLI's defaults for `prune` (src/cli/commands/prune.ts), which the page shares. */
-export const PAGE_PRUNE_DEFAULTS = { weighting: 'relative', damp: 0.01, sequential: false } as const;
+/** `prune()`'s defaults for method "structprune" (src/prune/defaults.ts), which the page shares. */
+export const PAGE_PRUNE_DEFAULTS = { weighting: STRUCTPRUNE_DEFAULTS.weighting, damp: PRUNE_DEFAULTS.damp, sequential: PRUNE_DEFAULTS.sequential } as const;
 
 export interface PageModel {
   model: Model;
@@ -61,7 +63,9 @@ export async function calibrate(pm: PageModel, corpusIds: readonly number[], cor
   const t0 = performance.now();
   const windows = sampleCalibration(corpusIds as number[], { nSamples: s.samples, seqlen: s.seqlen, seed: s.seed });
   const stats = await collectStats(pm.model, windows, { onProgress });
-  const problems = await buildProblems(pm.model, stats, { weighting: PAGE_PRUNE_DEFAULTS.weighting, damp: PAGE_PRUNE_DEFAULTS.damp });
+  // Loss-aware module weights, as prune(): the block-wise backward (one block resident) on the same windows.
+  const sensitivity = await blockwiseOutputGradients(pm.model, windows, { onProgress });
+  const problems = await buildProblems(pm.model, stats, { weighting: PAGE_PRUNE_DEFAULTS.weighting, damp: PAGE_PRUNE_DEFAULTS.damp, sensitivity });
   return { ...s, corpus, windows, stats, problems, seconds: (performance.now() - t0) / 1000 };
 }
 
