@@ -9,6 +9,7 @@
 // wasm fast path (STACK.md): plain 2-D matMul without transpose flags; weights are therefore kept
 // in `[in, out]` layout in memory so that `x[T, in] @ W[in, out]` needs no transpose.
 import * as tf from '@tensorflow/tfjs-core';
+import { blasInfo, BlasInfo } from './linalg/blas';
 
 export { tf };
 
@@ -30,6 +31,8 @@ export interface BackendInfo {
   threads: number | null;
   /** Threads asked for (option, else STRUCTPRUNE_WASM_THREADS, else 1); differs from `threads` after a fallback. */
   threadsRequested: number;
+  /** Host linear algebra (eigh, Cholesky, solves, host GEMMs): OpenBLAS or TypeScript; see src/linalg/blas.ts. */
+  blas: BlasInfo;
 }
 
 /** Options of {@link initBackend}. */
@@ -114,7 +117,7 @@ async function activate(name: BackendName, reason: string, threadsRequested: num
   if (!ok) throw new Error(`tfjs could not initialise backend "${name}" (provider ${provider})`);
   await tf.ready();
   const threads = wasmThreadsCount ? wasmThreadsCount() : name === 'cpu' ? 1 : null;
-  current = { name, provider, nodeAvailable, reason, threads, threadsRequested };
+  current = { name, provider, nodeAvailable, reason, threads, threadsRequested, blas: blasInfo() };
   return current;
 }
 
@@ -176,5 +179,5 @@ export function initBackend(name?: BackendName, opts: InitBackendOptions = {}): 
 /** What backend is in use (throws before initBackend() has resolved). */
 export function backendInfo(): BackendInfo {
   if (!current) throw new Error('tensor backend not initialised: await initBackend() first');
-  return current;
+  return { ...current, blas: blasInfo() };
 }
