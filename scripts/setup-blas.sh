@@ -40,3 +40,25 @@ if ! have_lib; then
 fi
 have_lib || { echo "setup-blas.sh: libopenblas.so.0 still missing" >&2; exit 1; }
 echo "setup-blas.sh: OpenBLAS ready ($(ls /usr/lib/*/openblas-pthread/libopenblas.so.0 2>/dev/null | head -1))"
+
+if [ "$native" = 1 ]; then
+  # Fused causal attention kernel (src/model/attentionFused.ts loads it through koffi). Rebuilt when the source
+  # is newer than the library. -march=native: built on the machine that runs it (native/build/ is not committed).
+  src="$root/native/attention.c"
+  out="$root/native/build/libstructprune_attention.so"
+  cc="${CC:-$(command -v cc || command -v gcc || command -v clang || true)}"
+  if [ -z "$cc" ]; then
+    echo "setup-blas.sh: no C compiler: fused native attention not built (the tfjs attention path is used)" >&2
+  elif [ ! -f "$out" ] || [ "$src" -nt "$out" ]; then
+    mkdir -p "$root/native/build"
+    if "$cc" -O3 -march=native -fopenmp-simd -shared -fPIC -pthread -o "$out.tmp" "$src" -lm; then
+      mv "$out.tmp" "$out"
+      echo "setup-blas.sh: built $out"
+    else
+      rm -f "$out.tmp"
+      echo "setup-blas.sh: compiling $src failed: the tfjs attention path is used" >&2
+    fi
+  else
+    echo "setup-blas.sh: $out is up to date"
+  fi
+fi

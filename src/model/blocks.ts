@@ -3,6 +3,7 @@
 // None of them disposes its arguments; callers run them inside tf.tidy.
 import { tf } from '../backend';
 import { ModelConfig, LayerShape, kvIndexOfHeads } from './config';
+import { fusedCausalAttention, useFusedAttention } from './attentionFused';
 
 /** The tensors of one block, keyed without the `layers.{l}.` prefix (layout: hostTensor.ts). */
 export type BlockTensors = Record<string, tf.Tensor>;
@@ -133,17 +134,27 @@ export function block(x: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { out
       q = applyRope(q, ctx.rope!);
       k = applyRope(k, ctx.rope!);
     }
-    let heads = attentionHeads(q, k, v, kvIndexOfHeads(cfg, shape), dh, ctx.mask);
-    if (ctx.gates?.heads) {
-      const g = tf.unstack(ctx.gates.heads);
-      heads = heads.map((a, i) => tf.mul(a, g[i]) as tf.Tensor2D);
+    if (useFusedAttention()) {
+      // wasm/cpu: all heads in one op (attentionFused.ts), then one [T, nH·dh] @ Wo matMul
+      let att = fusedCausalAttention(q, k, v, kvIndexOfHeads(cfg, shape), dh);
+      if (ctx.gates?.heads) att = tf.mul(att, tf.reshape(tf.tile(tf.reshape(ctx.gates.heads, [nH, 1]), [1, dh]), [1, nH * dh])) as tf.Tensor2D;
+      if (ctx.capture) capture.attnHidden = att;
+      let o = tf.matMul(att, w['attn.o'] as tf.Tensor2D);
+      if (w['attn.o.bias']) o = tf.add(o, w['attn.o.bias']);
+      x = tf.add(x, o) as tf.Tensor2D;
+    } else {
+      let heads = attentionHeads(q, k, v, kvIndexOfHeads(cfg, shape), dh, ctx.mask);
+      if (ctx.gates?.heads) {
+        const g = tf.unstack(ctx.gates.heads);
+        heads = heads.map((a, i) => tf.mul(a, g[i]) as tf.Tensor2D);
+      }
+      if (ctx.capture) capture.attnHidden = heads.length === 1 ? heads[0] : (tf.concat(heads, 1) as tf.Tensor2D);
+      // x += Σ_h a_h Wo[h·dh:(h+1)·dh, :]  (avoids a slow column concat on wasm)
+      const wo = nH === 1 ? [w['attn.o']] : tf.split(w['attn.o'], nH, 0);
+      let o = tf.addN(heads.map((a, i) => tf.matMul(a, wo[i] as tf.Tensor2D)));
+      if (w['attn.o.bias']) o = tf.add(o, w['attn.o.bias']);
+      x = tf.add(x, o) as tf.Tensor2D;
     }
-    if (ctx.capture) capture.attnHidden = heads.length === 1 ? heads[0] : (tf.concat(heads, 1) as tf.Tensor2D);
-    // x += Σ_h a_h Wo[h·dh:(h+1)·dh, :]  (avoids a slow column concat on wasm)
-    const wo = nH === 1 ? [w['attn.o']] : tf.split(w['attn.o'], nH, 0);
-    let o = tf.addN(heads.map((a, i) => tf.matMul(a, wo[i] as tf.Tensor2D)));
-    if (w['attn.o.bias']) o = tf.add(o, w['attn.o.bias']);
-    x = tf.add(x, o) as tf.Tensor2D;
   } else if (w['attn.o.bias']) {
     x = tf.add(x, w['attn.o.bias']) as tf.Tensor2D; // every head removed: only the output bias remains
   }
