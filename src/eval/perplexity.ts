@@ -3,7 +3,7 @@
 // positions 1..L−1 given its prefix (position 0 is never predicted); ppl = exp(mean NLL over all predicted
 // positions). NLL sums are accumulated in float64 on the host.
 import { tf, initBackend } from '../backend';
-import { readSync } from '../util/read';
+import { read } from '../util/read';
 import { Model } from '../model/model';
 import { DeviceModel, toDevice } from '../model/device';
 import { forward } from '../model/forward';
@@ -29,9 +29,9 @@ export interface PerplexityResult {
 }
 
 /** NLL (nats) of ids[1..] given the prefix, for one window: returns the per-position values. */
-export function windowNll(dm: DeviceModel, ids: readonly number[]): Float32Array {
+export async function windowNll(dm: DeviceModel, ids: readonly number[]): Promise<Float32Array> {
   const V = dm.config.vocabSize;
-  return readSync(() => {
+  return (await read(() => {
     const { logits } = forward(dm.config, dm.weights, ids);
     const T = ids.length;
     const z = tf.slice(logits, [0, 0], [T - 1, V]); // position t predicts ids[t + 1]
@@ -39,7 +39,7 @@ export function windowNll(dm: DeviceModel, ids: readonly number[]): Float32Array
     const flat = Int32Array.from(ids.slice(1), (id, t) => t * V + id);
     const picked = tf.gather(tf.reshape(z, [-1]), tf.tensor1d(flat, 'int32'));
     return tf.sub(tf.logSumExp(z, 1), picked);
-  });
+  })) as Float32Array;
 }
 
 /** Perplexity of a model on a token stream (ids already start with BOS). */
@@ -57,7 +57,7 @@ export async function perplexity(model: Model | DeviceModel, ids: readonly numbe
   let sum = 0;
   try {
     for (let i = 0; i < windows; i++) {
-      const nll = windowNll(dm, ids.slice(i * L, (i + 1) * L));
+      const nll = await windowNll(dm, ids.slice(i * L, (i + 1) * L));
       for (const v of nll) sum += v;
       opts.onProgress?.(i + 1, windows);
       if (i % 16 === 15) await new Promise((r) => setImmediate(r)); // let progress output and signals through

@@ -13,8 +13,8 @@ export interface EnergyTable {
 }
 
 /** Dense unit energies and standardised module energies E_m at sparsity s (METHOD.md §3, §5). */
-export function energies(model: Model, stats: CalibrationStats, opts: ProblemOptions & { sparsity: number }): EnergyTable {
-  const problems = buildProblems(model, stats, opts).filter((p) => p.spec.units.length > 0);
+export async function energies(model: Model, stats: CalibrationStats, opts: ProblemOptions & { sparsity: number }): Promise<EnergyTable> {
+  const problems = (await buildProblems(model, stats, opts)).filter((p) => p.spec.units.length > 0);
   const unit = problems.map((p) => unitEnergies(p));
   const me = moduleEnergies(problems.map((p, i) => ({ unitEnergies: unit[i], cost: p.spec.unitCost })), opts.sparsity);
   return {

@@ -66,7 +66,7 @@ function compensateInto(w: HostWeights, spec: ModuleSpec, gram: ModuleGram, remo
 }
 
 /** Compensate (from dense statistics, or sequentially) and slice. */
-export function finalizePruning(model: Model, stats: CalibrationStats, mask: RemovedMask, opts: FinalizeOptions = {}): Model {
+export async function finalizePruning(model: Model, stats: CalibrationStats, mask: RemovedMask, opts: FinalizeOptions = {}): Promise<Model> {
   const specs = moduleSpecs(model.config, model.weights);
   const w: HostWeights = { ...model.weights };
   if (!opts.sequential) {
@@ -81,15 +81,15 @@ export function finalizePruning(model: Model, stats: CalibrationStats, mask: Rem
   if (!opts.windows || opts.windows.length === 0) throw new Error('sequential finalize needs the calibration windows');
   const seqlen = opts.windows[0].length;
   const work: Model = { ...model, weights: w };
-  let x = embedWindows(model, opts.windows);
+  let x = await embedWindows(model, opts.windows);
   for (let l = 0; l < model.config.nLayers; l++) {
     for (const kind of ['attn', 'ffn'] as const) {
       const spec = specs.find((s) => s.layer === l && s.kind === kind)!;
-      const r = runBlockGrams(work, l, x, seqlen);
+      const r = await runBlockGrams(work, l, x, seqlen);
       const acc = kind === 'attn' ? r.attn : r.ffn;
       compensateInto(w, spec, toGram(spec.id, l, kind, acc), mask[spec.id], opts);
     }
-    x = runBlock(work, l, x, seqlen);
+    x = await runBlock(work, l, x, seqlen);
     opts.onProgress?.(l + 1, model.config.nLayers);
   }
   return sliceModel(work, mask);

@@ -12,6 +12,7 @@
 // windows, so this is the batch gradient exactly, with activations for one pass resident.
 import '@tensorflow/tfjs-core/dist/register_all_gradients'; // gradient kernels: tfjs-core registers none by itself
 import { tf } from '../backend';
+import { read } from '../util/read';
 import { Model } from '../model/model';
 import { toDevice } from '../model/device';
 import { forward } from '../model/forward';
@@ -87,7 +88,7 @@ function checkWindows(model: Model, windows: readonly number[][], perPass: numbe
  * of the calibration LM loss through the whole model (all weights resident on the device during the call).
  * Leaks no tensors; returns host data only.
  */
-export function taylorImportance(model: Model, windows: readonly number[][], opts: GlobalOptions = {}): TaylorImportance {
+export async function taylorImportance(model: Model, windows: readonly number[][], opts: GlobalOptions = {}): Promise<TaylorImportance> {
   const perPass = opts.windowsPerPass ?? 1;
   checkWindows(model, windows, perPass);
   const cfg = model.config;
@@ -102,9 +103,7 @@ export function taylorImportance(model: Model, windows: readonly number[][], opt
       const batch = windows.slice(w0, w0 + perPass);
       if (flat.length === 0) {
         // nothing left to score: only the loss
-        const v = tf.tidy(() => tf.addN(batch.map((ids) => windowNll(forward(cfg, dm.weights, ids).logits, ids))));
-        lossSum += v.dataSync()[0];
-        v.dispose();
+        lossSum += (await read(() => tf.addN(batch.map((ids) => windowNll(forward(cfg, dm.weights, ids).logits, ids)))))[0];
       } else {
         const f = (...g: tf.Tensor[]): tf.Scalar => {
           const gates = gateRecord(specs, order, g, cfg.nLayers); // the differentiated inputs, same order as `flat`
@@ -113,12 +112,12 @@ export function taylorImportance(model: Model, windows: readonly number[][], opt
         };
         const { value, grads } = tf.valueAndGrads(f)(flat);
         try {
-          lossSum += value.dataSync()[0] * tokens;
-          grads.forEach((g, k) => {
-            const v = g.dataSync();
+          lossSum += (await value.data())[0] * tokens;
+          for (let k = 0; k < grads.length; k++) {
+            const v = await grads[k].data();
             const acc = gradient[order[k]];
             for (let j = 0; j < acc.length; j++) acc[j] += v[j];
-          });
+          }
         } finally {
           value.dispose();
           grads.forEach((g) => g.dispose());
@@ -144,8 +143,8 @@ export function taylorImportance(model: Model, windows: readonly number[][], opt
  * I_j / cost_j across all modules, removing the lowest ratios until the removed cost first reaches `budget`
  * (weight scalars; B = s · total unit cost). Compensation and slicing are the shared finalize step.
  */
-export function globalMask(model: Model, windows: readonly number[][], budget: number, opts: GlobalOptions = {}): RemovedMask {
-  const t = taylorImportance(model, windows, opts);
+export async function globalMask(model: Model, windows: readonly number[][], budget: number, opts: GlobalOptions = {}): Promise<RemovedMask> {
+  const t = await taylorImportance(model, windows, opts);
   const specs = moduleSpecs(model.config, model.weights);
   const units = specs.map((s, m) => ({ scores: t.importance[m], costs: new Float64Array(s.units.length).fill(s.unitCost) }));
   const p = thresholdProjection(units, budget);

@@ -1,7 +1,7 @@
 // Per-module pruning problems (METHOD.md §3): the down projection W⁰ = P⁰ᵀ [n, d] (stored layout), the
 // Gram matrix H [n, n], the module weight w_m and the damping δ. Everything here is host data.
 import { tf } from '../backend';
-import { readSync } from '../util/read';
+import { read } from '../util/read';
 import { Model } from '../model/model';
 import { ModuleSpec, moduleSpecs } from './coupling';
 import { CalibrationStats } from './stats';
@@ -35,34 +35,36 @@ export interface ProblemOptions {
 }
 
 /** tr(Wᵀ H W) on the device in float32 (n²·d work; fine for a float32 weight). */
-function quadForm(H: Float64Array, W: Float32Array, n: number, d: number): number {
+async function quadForm(H: Float64Array, W: Float32Array, n: number, d: number): Promise<number> {
   if (n === 0) return 0;
-  return readSync(() => {
+  return (await read(() => {
     const w = tf.tensor2d(W, [n, d]);
     return tf.sum(tf.mul(w, tf.matMul(tf.tensor2d(Float32Array.from(H), [n, n]), w)));
-  })[0];
+  }))[0];
 }
 
-export function buildProblems(model: Model, stats: CalibrationStats, opts: ProblemOptions = {}): ModuleProblem[] {
+export async function buildProblems(model: Model, stats: CalibrationStats, opts: ProblemOptions = {}): Promise<ModuleProblem[]> {
   const weighting = opts.weighting ?? 'relative';
   const damp = opts.damp ?? 0.01;
   if (!['relative', 'absolute', 'residual'].includes(weighting)) throw new RangeError(`weighting must be "relative", "absolute" or "residual", got "${weighting}"`);
   const specs = moduleSpecs(model.config, model.weights);
-  return specs.map((spec) => {
+  const problems: ModuleProblem[] = [];
+  for (const spec of specs) {
     const g = stats.grams.find((x) => x.id === spec.id);
     if (!g) throw new Error(`calibration statistics have no Gram matrix for ${spec.id}`);
     const W = model.weights[spec.downKey];
     const n = spec.units.length * spec.width;
     if (g.n !== n || W.shape[0] !== n) throw new Error(`${spec.id}: Gram is ${g.n}×${g.n}, ${spec.downKey} is [${W.shape}], expected ${n} hidden columns`);
     const d = W.shape[1];
-    const outputEnergy = quadForm(g.H, W.data, n, d);
+    const outputEnergy = await quadForm(g.H, W.data, n, d);
     let tr = 0;
     for (let i = 0; i < n; i++) tr += g.H[i * n + i];
     const stream = stats.streamEnergy?.[spec.layer] ?? 0;
     const weight =
       weighting === 'absolute' ? 1 : weighting === 'residual' ? (stream > 0 ? 1 / stream : 1) : outputEnergy > 0 ? 1 / outputEnergy : 1;
-    return { spec, n, d, H: g.H, W0: W.data, outputEnergy, weight, delta: damp * (n > 0 ? tr / n : 0) };
-  });
+    problems.push({ spec, n, d, H: g.H, W0: W.data, outputEnergy, weight, delta: damp * (n > 0 ? tr / n : 0) });
+  }
+  return problems;
 }
 
 /** Dense unit energies e_j = w_m · Σ_{c ∈ unit j} H_cc ‖W⁰[c, :]‖² (Wanda-structured score, squared). */

@@ -94,9 +94,9 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   const t0 = performance.now();
   const weighting = opts.weighting ?? 'relative';
   const damp = opts.damp ?? 0.01;
-  const stats = collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) });
+  const stats = await collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) });
   const tStats = since(t0);
-  const problems: ModuleProblem[] = buildProblems(model, stats, { weighting, damp });
+  const problems: ModuleProblem[] = await buildProblems(model, stats, { weighting, damp });
   const specs = moduleSpecs(model.config, model.weights);
   const budget = opts.sparsity * totalUnitCost(specs);
   const t1 = performance.now();
@@ -105,23 +105,23 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   let admmOptions: Required<AdmmOptions> | undefined;
   if (opts.method === 'local') mask = localMask(problems, budget);
   else if (opts.method === 'global-threshold') mask = globalThresholdMask(problems, budget);
-  else if (opts.method === 'global') mask = globalMask(model, opts.windows, budget, { onProgress: (d, t) => opts.onProgress?.('taylor', d, t) });
+  else if (opts.method === 'global') mask = await globalMask(model, opts.windows, budget, { onProgress: (d, t) => opts.onProgress?.('taylor', d, t) });
   else {
-    const problem = buildAdmmProblem(problems, opts.sparsity, opts.admm, (d, t) => opts.onProgress?.('admm-setup', d, t));
+    const problem = await buildAdmmProblem(problems, opts.sparsity, opts.admm, (d, t) => opts.onProgress?.('admm-setup', d, t));
     admmOptions = problem.options;
     const ckpt = opts.checkpoint
       ? admmCheckpoint(opts.checkpoint, fingerprint({ run: opts.runId ?? null, sparsity: opts.sparsity, weighting, damp, admm: problem.options, calib: [opts.windows.length, opts.windows[0].length] }), problem.modules.map((m) => ({ id: m.id, n: m.n, d: m.d })))
       : null;
     const resumed = ckpt?.load() ?? undefined;
     if (resumed) resumed.reports.forEach((r) => opts.onReport?.(r));
-    const state = runAdmm(problem, { state: resumed, onReport: opts.onReport, onState: (s) => ckpt?.save(s) });
+    const state = await runAdmm(problem, { state: resumed, onReport: opts.onReport, onState: (s) => ckpt?.save(s) });
     mask = {};
     problem.modules.forEach((m, i) => (mask[m.id] = state.modules[i].removed));
     admm = { iterations: state.iteration, converged: state.converged, finalReport: state.reports[state.reports.length - 1] };
   }
   const tSelect = since(t1);
   const t2 = performance.now();
-  const pruned = finalizePruning(model, stats, mask, { damp, sequential: opts.sequential, windows: opts.windows, onProgress: (d, t) => opts.onProgress?.('finalize', d, t) });
+  const pruned = await finalizePruning(model, stats, mask, { damp, sequential: opts.sequential, windows: opts.windows, onProgress: (d, t) => opts.onProgress?.('finalize', d, t) });
   const tFinal = since(t2);
   const { removedCost, perModule } = maskCost(specs, mask);
   const densePrunable = prunableParams(model.config, model.weights);

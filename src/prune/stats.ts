@@ -7,7 +7,7 @@ import { Model } from '../model/model';
 import { layerShape } from '../model/config';
 import { embedWindows, runBlock } from '../model/blockRunner';
 import { ModuleKind } from './coupling';
-import { readSync } from '../util/read';
+import { read } from '../util/read';
 
 /** Gram matrix of one module's hidden activations. */
 export interface ModuleGram {
@@ -42,9 +42,9 @@ export class GramAccumulator {
     this.H = new Float64Array(n * n);
     this.sum = new Float64Array(n);
   }
-  add(a: tf.Tensor2D): void {
-    const gv = readSync(() => tf.matMul(tf.transpose(a), a)); // explicit transpose: wasm fast path
-    const sv = readSync(() => tf.sum(a, 0));
+  async add(a: tf.Tensor2D): Promise<void> {
+    const gv = await read(() => tf.matMul(tf.transpose(a), a)); // explicit transpose: wasm fast path
+    const sv = await read(() => tf.sum(a, 0));
     for (let i = 0; i < gv.length; i++) this.H[i] += gv[i];
     for (let i = 0; i < sv.length; i++) this.sum[i] += sv[i];
     this.tokens += a.shape[0];
@@ -52,14 +52,14 @@ export class GramAccumulator {
 }
 
 /** Run block `l` on host inputs, accumulating both modules' Gram matrices; returns outputs and accumulators. */
-export function runBlockGrams(model: Model, l: number, inputs: readonly Float32Array[], seqlen: number): { outputs: Float32Array[]; attn: GramAccumulator; ffn: GramAccumulator } {
+export async function runBlockGrams(model: Model, l: number, inputs: readonly Float32Array[], seqlen: number): Promise<{ outputs: Float32Array[]; attn: GramAccumulator; ffn: GramAccumulator }> {
   const shape = layerShape(model.config, l);
   const attn = new GramAccumulator(shape.heads.length * model.config.dHead);
   const ffn = new GramAccumulator(shape.ffn.length);
-  const outputs = runBlock(model, l, inputs, seqlen, {
-    onCapture: (c) => {
-      if (c.attnHidden) attn.add(c.attnHidden);
-      if (c.ffnHidden) ffn.add(c.ffnHidden);
+  const outputs = await runBlock(model, l, inputs, seqlen, {
+    onCapture: async (c) => {
+      if (c.attnHidden) await attn.add(c.attnHidden);
+      if (c.ffnHidden) await ffn.add(c.ffnHidden);
     },
   });
   return { outputs, attn, ffn };
@@ -75,12 +75,12 @@ export interface StatsOptions {
 }
 
 /** Gram matrices of every module on the calibration windows (dense pass, one block resident). */
-export function collectStats(model: Model, windows: readonly number[][], opts: StatsOptions = {}): CalibrationStats {
+export async function collectStats(model: Model, windows: readonly number[][], opts: StatsOptions = {}): Promise<CalibrationStats> {
   if (windows.length === 0) throw new RangeError('no calibration windows');
   const seqlen = windows[0].length;
   if (windows.some((w) => w.length !== seqlen)) throw new RangeError('calibration windows must all have the same length');
   const cfg = model.config;
-  let x = embedWindows(model, windows);
+  let x = await embedWindows(model, windows);
   const grams: ModuleGram[] = [];
   const streamEnergy: number[] = [];
   for (let l = 0; l < cfg.nLayers; l++) {
@@ -88,7 +88,7 @@ export function collectStats(model: Model, windows: readonly number[][], opts: S
     let e = 0;
     for (const xw of x) for (let i = 0; i < xw.length; i++) e += xw[i] * xw[i];
     streamEnergy.push(e);
-    const r = runBlockGrams(model, l, x, seqlen);
+    const r = await runBlockGrams(model, l, x, seqlen);
     grams.push(toGram(`layers.${l}.attn`, l, 'attn', r.attn));
     grams.push(toGram(`layers.${l}.ffn`, l, 'ffn', r.ffn));
     x = r.outputs;

@@ -14,7 +14,7 @@ before(() => initBackend());
 const problems = () => [syntheticProblem('a', 5, 1, 6, 3, 1), syntheticProblem('b', 3, 2, 6, 8, 2), syntheticProblem('c', 4, 1, 6, 3, 3)];
 
 test('P-step zeroes the gradient of its objective', async () => {
-  const problem = buildAdmmProblem(problems(), 0.4);
+  const problem = await buildAdmmProblem(problems(), 0.4);
   const rng = createRng(9);
   for (const m of problem.modules) {
     const Z = Float32Array.from({ length: m.n * m.d }, () => rng.normal());
@@ -49,8 +49,8 @@ function bruteForce(sigmas: number[], costs: number[], minCost: number): number 
   return best;
 }
 
-test('Z-step (threshold) equals the brute-force projection on 12 units', () => {
-  const problem = buildAdmmProblem(problems(), 0.35);
+test('Z-step (threshold) equals the brute-force projection on 12 units', async () => {
+  const problem = await buildAdmmProblem(problems(), 0.35);
   const rng = createRng(4);
   for (let trial = 0; trial < 10; trial++) {
     const V = problem.modules.map((m) => Float32Array.from({ length: m.n * m.d }, () => rng.normal() * (1 + trial % 3)));
@@ -75,9 +75,9 @@ test('Z-step (threshold) equals the brute-force projection on 12 units', () => {
   }
 });
 
-test('Z-step with equal costs equals brute force at the budget itself', () => {
+test('Z-step with equal costs equals brute force at the budget itself', async () => {
   const equal = [syntheticProblem('a', 6, 1, 5, 4, 11), syntheticProblem('b', 6, 1, 5, 4, 12)];
-  const problem = buildAdmmProblem(equal, 0.4);
+  const problem = await buildAdmmProblem(equal, 0.4);
   const rng = createRng(5);
   for (let trial = 0; trial < 10; trial++) {
     const V = problem.modules.map((m) => Float32Array.from({ length: m.n * m.d }, () => rng.normal()));
@@ -88,14 +88,14 @@ test('Z-step with equal costs equals brute force at the budget itself', () => {
   }
 });
 
-test('count allocations remove exactly the allocated units per module and meet the budget', () => {
+test('count allocations remove exactly the allocated units per module and meet the budget', async () => {
   for (const allocation of ['uniform', 'softmax', 'fermi-dirac'] as const) {
-    const problem = buildAdmmProblem(problems(), 0.4, { allocation });
+    const problem = await buildAdmmProblem(problems(), 0.4, { allocation });
     const total = problem.modules.reduce((a, m) => a + m.spec.units.length * m.spec.unitCost, 0);
     const removedCost = problem.counts!.reduce((a, k, i) => a + k * problem.modules[i].spec.unitCost, 0);
     assert.ok(removedCost >= problem.budget && removedCost < problem.budget + 8, `${allocation}: ${removedCost} vs ${problem.budget}`);
     assert.ok(Math.abs(problem.budget - 0.4 * total) < 1e-9);
-    const s = init(problem);
+    const s = await init(problem);
     s.modules.forEach((m, i) => assert.equal(m.removed.reduce((a, b) => a + b, 0), problem.counts![i]));
   }
 });
@@ -104,9 +104,9 @@ function run(problem: AdmmProblem) {
   return runAdmm(problem);
 }
 
-test('primal residual → 0 as ρ grows; the mask settles', () => {
-  const problem = buildAdmmProblem(problems(), 0.4, { iterations: 40, patience: 1000 });
-  const s = run(problem);
+test('primal residual → 0 as ρ grows; the mask settles', async () => {
+  const problem = await buildAdmmProblem(problems(), 0.4, { iterations: 40, patience: 1000 });
+  const s = await run(problem);
   const r = s.reports;
   assert.equal(r.length, 41);
   assert.ok(r[40].primalResidual < 1e-6 * problem.norm0, `final primal ${r[40].primalResidual}`);
@@ -115,28 +115,28 @@ test('primal residual → 0 as ρ grows; the mask settles', () => {
   assert.ok(r.every((x) => x.sparsity * 1 >= 0.4 - 1e-9));
 });
 
-test('step never mutates its input state; iterate yields the same reports as runAdmm', () => {
-  const problem = buildAdmmProblem(problems(), 0.3, { iterations: 6 });
-  const s0 = init(problem);
+test('step never mutates its input state; iterate yields the same reports as runAdmm', async () => {
+  const problem = await buildAdmmProblem(problems(), 0.3, { iterations: 6 });
+  const s0 = await init(problem);
   const copy = JSON.stringify(s0.modules.map((m) => [Array.from(m.W), Array.from(m.Z), Array.from(m.U)]));
-  const s1 = step(problem, s0);
+  const s1 = await step(problem, s0);
   assert.equal(JSON.stringify(s0.modules.map((m) => [Array.from(m.W), Array.from(m.Z), Array.from(m.U)])), copy);
   assert.equal(s1.iteration, 1);
   const gen = iterate(problem);
   const reports = [];
-  let n = gen.next();
+  let n = await gen.next();
   while (!n.done) {
     reports.push(n.value);
-    n = gen.next();
+    n = await gen.next();
   }
-  const full = run(problem);
+  const full = await run(problem);
   assert.deepEqual(reports.map((r) => r.objective), full.reports.map((r) => r.objective));
   assert.deepEqual(Array.from(n.value.modules[0].removed), Array.from(full.modules[0].removed));
 });
 
-test('inspectMask: the threshold separates kept from removed', () => {
-  const problem = buildAdmmProblem(problems(), 0.4, { iterations: 5 });
-  const s = run(problem);
+test('inspectMask: the threshold separates kept from removed', async () => {
+  const problem = await buildAdmmProblem(problems(), 0.4, { iterations: 5 });
+  const s = await run(problem);
   for (const m of problem.modules) {
     const v = inspectMask(problem, s, m.id);
     assert.equal(v.kept.length + v.removed.length, m.spec.units.length);
@@ -145,5 +145,5 @@ test('inspectMask: the threshold separates kept from removed', () => {
 });
 
 test('a full ADMM run leaks no tensors', async () => {
-  await noLeaks(() => run(buildAdmmProblem(problems(), 0.5, { iterations: 8 })));
+  await noLeaks(async () => run(await buildAdmmProblem(problems(), 0.5, { iterations: 8 })));
 });

@@ -81,12 +81,12 @@ test('windowsPerPass does not change the importance (the loss is a mean over equ
   await initBackend();
   const model = fixtureModel({ arch: 'opt', layers: 2, dModel: 32, vocabSize: V, maxSeq: 32, seed: 3, std: 0.2 });
   const windows = windowsOf(4, 10, 9);
-  const a = taylorImportance(model, windows);
+  const a = await taylorImportance(model, windows);
   const b = await noLeaks(() => taylorImportance(model, windows, { windowsPerPass: 3 }));
   assert.ok(Math.abs(a.loss - b.loss) < 1e-5 * a.loss);
   a.gradient.forEach((g, m) => g.forEach((v, j) => assert.ok(Math.abs(v - b.gradient[m][j]) < 1e-4 * Math.abs(v) + 1e-7, `${a.ids[m]}[${j}]: ${v} vs ${b.gradient[m][j]}`)));
-  assert.throws(() => taylorImportance(model, windows, { windowsPerPass: 0 }), /windowsPerPass/);
-  assert.throws(() => taylorImportance(model, [[1]]), /≥ 2 tokens/);
+  await assert.rejects(() => taylorImportance(model, windows, { windowsPerPass: 0 }), /windowsPerPass/);
+  await assert.rejects(() => taylorImportance(model, [[1]]), /≥ 2 tokens/);
 });
 
 test('globalMask: one threshold on importance/cost, removed cost first reaching the budget', async () => {
@@ -95,8 +95,8 @@ test('globalMask: one threshold on importance/cost, removed cost first reaching 
   const windows = windowsOf(2, 12, 1);
   const specs = moduleSpecs(model.config, model.weights);
   const budget = 0.35 * totalUnitCost(specs);
-  const mask = globalMask(model, windows, budget);
-  const t = taylorImportance(model, windows);
+  const mask = await globalMask(model, windows, budget);
+  const t = await taylorImportance(model, windows);
   let removedCost = 0;
   let maxRemoved = -Infinity;
   let minKept = Infinity;

@@ -9,12 +9,12 @@ import { calibrationWindows } from '../../src/data/calibrationWindows';
 test('weights: relative = 1/‖P⁰A‖², absolute = 1, residual = 1/Σ‖x‖² of the block input; e_j follows §3', async () => {
   const loaded = await stories260K();
   const { windows } = await calibrationWindows(loaded, { samples: 4, seqlen: 32, seed: 3 });
-  const stats = collectStats(loaded.model, windows);
+  const stats = await collectStats(loaded.model, windows);
   assert.equal(stats.tokens, 128);
   assert.equal(stats.streamEnergy.length, 5);
-  const rel = buildProblems(loaded.model, stats, { weighting: 'relative' });
-  const abs = buildProblems(loaded.model, stats, { weighting: 'absolute' });
-  const res = buildProblems(loaded.model, stats, { weighting: 'residual' });
+  const rel = await buildProblems(loaded.model, stats, { weighting: 'relative' });
+  const abs = await buildProblems(loaded.model, stats, { weighting: 'absolute' });
+  const res = await buildProblems(loaded.model, stats, { weighting: 'residual' });
   for (let m = 0; m < rel.length; m++) {
     const p = rel[m];
     // ‖P⁰A‖² recomputed on the host in float64
@@ -38,15 +38,15 @@ test('weights: relative = 1/‖P⁰A‖², absolute = 1, residual = 1/Σ‖x‖�
     }
     assert.ok(Math.abs(e[u] - manual) < 1e-9 * manual);
   }
-  assert.throws(() => buildProblems(loaded.model, stats, { weighting: 'bogus' as never }), /weighting must be/);
+  await assert.rejects(() => buildProblems(loaded.model, stats, { weighting: 'bogus' as never }), /weighting must be/);
 });
 
-test('energies(model, stats) feeds allocate(...) directly; the budget holds and T → ∞ is uniform', async () => {
+test('await energies(model, stats) feeds allocate(...) directly; the budget holds and T → ∞ is uniform', async () => {
   const { energies } = await import('../../src/prune/energyTable');
   const { allocate } = await import('../../src/prune/allocation');
   const loaded = await stories260K();
   const { windows } = await calibrationWindows(loaded, { samples: 4, seqlen: 32, seed: 3 });
-  const table = energies(loaded.model, collectStats(loaded.model, windows), { sparsity: 0.3 });
+  const table = await energies(loaded.model, await collectStats(loaded.model, windows), { sparsity: 0.3 });
   assert.equal(table.modules.length, 10);
   const mean = table.modules.reduce((a, m) => a + m.E, 0) / 10;
   assert.ok(Math.abs(mean) < 1e-9);

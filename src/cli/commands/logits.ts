@@ -23,7 +23,7 @@ export async function run(argv: string[]): Promise<number> {
   let rows: number[][];
   try {
     const t = tf.tidy(() => forward(model.config, dm.weights, ids).logits);
-    rows = t.arraySync() as number[][];
+    rows = (await t.array()) as number[][];
     t.dispose();
   } finally {
     dm.dispose();

@@ -7,7 +7,7 @@
 // so that w_m f_m(P) = tr((W̃ − W̃⁰)ᵀ H̃ (W̃ − W̃⁰)). Everything here is host data; the device sees one
 // module's Q, G and iterates at a time (step.ts).
 import { tf } from '../../backend';
-import { readSync } from '../../util/read';
+import { read } from '../../util/read';
 import { eigh } from '../../linalg/eigh';
 import { ModuleProblem, unitEnergies } from '../moduleProblems';
 import { moduleEnergies } from '../moduleEnergies';
@@ -81,7 +81,7 @@ function checkOptions(o: Required<AdmmOptions>): void {
 }
 
 /** Scale, eigendecompose and precompute G for one module (one module's tensors on the device). */
-export function buildAdmmModule(p: ModuleProblem): AdmmModule {
+export async function buildAdmmModule(p: ModuleProblem): Promise<AdmmModule> {
   const { n, d, H, W0, weight: w, delta } = p;
   const sqrtD = new Float64Array(n);
   for (let i = 0; i < n; i++) sqrtD[i] = Math.sqrt(Math.max(w * (H[i * n + i] + delta), 1e-300));
@@ -94,25 +94,30 @@ export function buildAdmmModule(p: ModuleProblem): AdmmModule {
   const Q32 = Float32Array.from(Q);
   let G: Float32Array = new Float32Array(0);
   if (n > 0) {
-    G = readSync(() => {
+    G = (await read(() => {
       const q = tf.tensor2d(Q32, [n, n]);
       const y = tf.mul(tf.matMul(tf.transpose(q), tf.tensor2d(W0s, [n, d])), tf.tensor2d(eig, [n, 1]));
       return tf.mul(tf.matMul(q, y), 2); // 2 Q Λ Qᵀ W̃⁰
-    });
+    })) as Float32Array;
   }
   return { id: p.spec.id, spec: p.spec, n, d, sqrtD, eig, Q: Q32, W0: W0s, G, energies: unitEnergies(p) };
 }
 
 /** Build the ADMM problem for target sparsity s. `onProgress(done, total)` after each module. */
-export function buildAdmmProblem(problems: readonly ModuleProblem[], sparsity: number, options: AdmmOptions = {}, onProgress?: (done: number, total: number) => void): AdmmProblem {
+export async function buildAdmmProblem(
+  problems: readonly ModuleProblem[],
+  sparsity: number,
+  options: AdmmOptions = {},
+  onProgress?: (done: number, total: number) => void,
+): Promise<AdmmProblem> {
   const o: Required<AdmmOptions> = { ...ADMM_DEFAULTS, ...stripUndefined(options) };
   checkOptions(o);
   if (!(sparsity >= 0 && sparsity < 1)) throw new RangeError(`sparsity must be in [0, 1), got ${sparsity}`);
-  const modules = problems.map((p, i) => {
-    const m = buildAdmmModule(p);
-    onProgress?.(i + 1, problems.length);
-    return m;
-  });
+  const modules: AdmmModule[] = [];
+  for (const p of problems) {
+    modules.push(await buildAdmmModule(p));
+    onProgress?.(modules.length, problems.length);
+  }
   const total = modules.reduce((a, m) => a + m.spec.units.length * m.spec.unitCost, 0);
   const budget = sparsity * total;
   let counts: number[] | undefined;

@@ -7,11 +7,11 @@ import { AdmmReport, AdmmState, init, step, shouldContinue, unitScores } from '.
  * Iterate from `state` (default: init) until converged or out of iterations, yielding each new report
  * (the initial projection's report first when starting fresh). The generator's return value is the final state.
  */
-export function* iterate(problem: AdmmProblem, state?: AdmmState): Generator<AdmmReport, AdmmState, void> {
-  let s = state ?? init(problem);
+export async function* iterate(problem: AdmmProblem, state?: AdmmState): AsyncGenerator<AdmmReport, AdmmState, void> {
+  let s = state ?? (await init(problem));
   if (!state) yield s.reports[0];
   while (shouldContinue(problem, s)) {
-    s = step(problem, s);
+    s = await step(problem, s);
     yield s.reports[s.reports.length - 1];
   }
   return s;
@@ -27,14 +27,14 @@ export interface RunAdmmOptions {
 }
 
 /** Run to the end; returns the final state. */
-export function runAdmm(problem: AdmmProblem, opts: RunAdmmOptions = {}): AdmmState {
-  let s = opts.state ?? init(problem);
+export async function runAdmm(problem: AdmmProblem, opts: RunAdmmOptions = {}): Promise<AdmmState> {
+  let s = opts.state ?? (await init(problem));
   if (!opts.state) {
     opts.onReport?.(s.reports[0]);
     opts.onState?.(s);
   }
   while (shouldContinue(problem, s)) {
-    s = step(problem, s);
+    s = await step(problem, s);
     opts.onReport?.(s.reports[s.reports.length - 1]);
     opts.onState?.(s);
   }

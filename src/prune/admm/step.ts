@@ -2,7 +2,7 @@
 // new state and never mutates its argument. Only one module's tensors are on the device at a time.
 import { inspect } from 'util';
 import { tf } from '../../backend';
-import { readSync } from '../../util/read';
+import { read } from '../../util/read';
 import { AdmmProblem, AdmmModule } from './problem';
 import { thresholdProjection, topKProjection } from '../projection';
 
@@ -101,29 +101,29 @@ function maskRows(m: AdmmModule, V: Float32Array, removed: Uint8Array): Float32A
 }
 
 /** Σ_m tr((Z̃ − W̃⁰)ᵀ H̃ (Z̃ − W̃⁰)) = Σ_i λ_i ‖(Qᵀ (Z̃ − W̃⁰))_i‖², one module on the device at a time. */
-export function feasibleObjective(problem: AdmmProblem, Z: readonly Float32Array[]): number {
+export async function feasibleObjective(problem: AdmmProblem, Z: readonly Float32Array[]): Promise<number> {
   let total = 0;
-  problem.modules.forEach((m, i) => {
-    if (m.n === 0) return;
-    total += readSync(() => {
+  for (const [i, m] of problem.modules.entries()) {
+    if (m.n === 0) continue;
+    total += (await read(() => {
       const q = tf.tensor2d(m.Q, [m.n, m.n]);
       const e = tf.sub(tf.tensor2d(Z[i], [m.n, m.d]), tf.tensor2d(m.W0, [m.n, m.d]));
       const y = tf.matMul(tf.transpose(q), e);
       return tf.sum(tf.mul(tf.sum(tf.square(y), 1), tf.tensor1d(m.eig)));
-    })[0];
-  });
+    }))[0];
+  }
   return total;
 }
 
 /** P-step for one module: P̃ = (2 H̃ + ρ I)⁻¹ (2 H̃ W̃⁰ + ρ (Z̃ − Ũ)) = Q diag(1/(2λ+ρ)) Qᵀ (G + ρ (Z̃ − Ũ)). */
-export function pStep(m: AdmmModule, Z: Float32Array, U: Float32Array, rho: number): Float32Array {
+export async function pStep(m: AdmmModule, Z: Float32Array, U: Float32Array, rho: number): Promise<Float32Array> {
   if (m.n === 0) return new Float32Array(0);
-  return readSync(() => {
+  return (await read(() => {
     const q = tf.tensor2d(m.Q, [m.n, m.n]); // [n, n]
     const r = tf.add(tf.tensor2d(m.G, [m.n, m.d]), tf.mul(tf.sub(tf.tensor2d(Z, [m.n, m.d]), tf.tensor2d(U, [m.n, m.d])), rho)); // [n, d]
     const inv = tf.div(1, tf.add(tf.mul(tf.tensor2d(m.eig, [m.n, 1]), 2), rho)); // [n, 1]
     return tf.matMul(q, tf.mul(tf.matMul(tf.transpose(q), r), inv)); // explicit transpose: wasm fast path
-  });
+  })) as Float32Array;
 }
 
 function sumSq(a: Float32Array, b: Float32Array): number {
@@ -132,7 +132,18 @@ function sumSq(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-function report(problem: AdmmProblem, iteration: number, rho: number, lambda: number | null, W: Float32Array[], Z: Float32Array[], Zprev: Float32Array[] | null, removed: Uint8Array[], prevRemoved: Uint8Array[] | null, t0: number): AdmmReport {
+async function report(
+  problem: AdmmProblem,
+  iteration: number,
+  rho: number,
+  lambda: number | null,
+  W: Float32Array[],
+  Z: Float32Array[],
+  Zprev: Float32Array[] | null,
+  removed: Uint8Array[],
+  prevRemoved: Uint8Array[] | null,
+  t0: number,
+): Promise<AdmmReport> {
   let primal = 0;
   let dual = 0;
   let flipped = 0;
@@ -150,20 +161,21 @@ function report(problem: AdmmProblem, iteration: number, rho: number, lambda: nu
     totalCost += m.spec.units.length * m.spec.unitCost;
     return { id: m.id, units: m.spec.units.length, removed: r, sparsity: m.spec.units.length ? r / m.spec.units.length : 0 };
   });
+  const objective = await feasibleObjective(problem, Z);
   return {
-    iteration, rho, lambda, primalResidual: primal, dualResidual: rho * rho * dual, objective: feasibleObjective(problem, Z),
+    iteration, rho, lambda, primalResidual: primal, dualResidual: rho * rho * dual, objective,
     sparsity: totalCost ? removedCost / totalCost : 0, perModule, flipped, seconds: (performance.now() - t0) / 1000,
   };
 }
 
 /** Iteration 0: P̃ = P̃⁰, Ũ = 0, Z̃ = projection of P̃⁰. */
-export function init(problem: AdmmProblem): AdmmState {
+export async function init(problem: AdmmProblem): Promise<AdmmState> {
   const t0 = performance.now();
   const W = problem.modules.map((m) => m.W0.slice());
   const { removed, lambda } = projectZ(problem, W);
   const Z = problem.modules.map((m, i) => maskRows(m, W[i], removed[i]));
   const U = problem.modules.map((m) => new Float32Array(m.n * m.d));
-  const r = report(problem, 0, 0, lambda, W, Z, null, removed, null, t0);
+  const r = await report(problem, 0, 0, lambda, W, Z, null, removed, null, t0);
   return printable({
     iteration: 0, rho: problem.options.rho0,
     modules: problem.modules.map((m, i) => ({ id: m.id, W: W[i], Z: Z[i], U: U[i], removed: removed[i] })),
@@ -172,11 +184,12 @@ export function init(problem: AdmmProblem): AdmmState {
 }
 
 /** One ADMM iteration: P-step (per module), Z-step (global), U-step, report, ρ update. */
-export function step(problem: AdmmProblem, state: AdmmState): AdmmState {
+export async function step(problem: AdmmProblem, state: AdmmState): Promise<AdmmState> {
   const t0 = performance.now();
   const rho = state.rho;
   // 1. P-step, one module resident at a time.
-  const W = problem.modules.map((m, i) => pStep(m, state.modules[i].Z, state.modules[i].U, rho));
+  const W: Float32Array[] = [];
+  for (const [i, m] of problem.modules.entries()) W.push(await pStep(m, state.modules[i].Z, state.modules[i].U, rho));
   // 2. Z-step: Ṽ = P̃ + Ũ, global projection.
   const V = W.map((w, i) => {
     const u = state.modules[i].U;
@@ -193,7 +206,7 @@ export function step(problem: AdmmProblem, state: AdmmState): AdmmState {
     return u;
   });
   // 4. Report.
-  const r = report(problem, state.iteration + 1, rho, lambda, W, Z, state.modules.map((s) => s.Z), removed, state.modules.map((s) => s.removed), t0);
+  const r = await report(problem, state.iteration + 1, rho, lambda, W, Z, state.modules.map((s) => s.Z), removed, state.modules.map((s) => s.removed), t0);
   // 5. ρ schedule and the stopping rule.
   const stable = r.flipped === 0 ? state.stable + 1 : 0;
   const converged = stable >= problem.options.patience && r.primalResidual < problem.options.tol * problem.norm0;
