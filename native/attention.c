@@ -129,3 +129,27 @@ void sp_causal_attention(const float *q, const float *k, const float *v, float *
     else run_job(&jobs[t]); /* thread creation failed: do its share here */
   }
 }
+
+/* Causal softmax of a block of score rows, in place: S is rows × ld (row-major), row r holds the scores of query
+ * i = row0 + r against keys 0..ld−1; keys j ≤ i get softmax weights, keys j > i get 0. Used by the BLAS route of
+ * src/model/attentionFused.ts for large heads (scores and × v as sgemm calls). */
+void sp_causal_softmax_rows(float *S, int rows, int ld, int row0) {
+  for (int r = 0; r < rows; r++) {
+    float *s = S + (size_t)r * ld;
+    int n = row0 + r + 1;
+    if (n > ld) n = ld;
+    float m = s[0];
+#pragma omp simd reduction(max : m)
+    for (int j = 1; j < n; j++) m = s[j] > m ? s[j] : m;
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int j = 0; j < n; j++) {
+      s[j] = exp_le0(s[j] - m);
+      sum += s[j];
+    }
+    const float inv = 1.0f / sum;
+#pragma omp simd
+    for (int j = 0; j < n; j++) s[j] *= inv;
+    for (int j = n; j < ld; j++) s[j] = 0.0f;
+  }
+}

@@ -30,6 +30,11 @@ export interface Lapack {
   dgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, A: Float64Array, B: Float64Array, beta: number, C: Float64Array): void;
   /** C (m×n) = alpha·op(A) op(B) + beta·C, row-major float32 (sgemm). */
   sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, A: Float32Array, B: Float32Array, beta: number, C: Float32Array): void;
+  /**
+   * sgemm on sub-matrices: C (m×n, row stride ldc) = alpha·op(A) op(B) + beta·C with row strides lda, ldb, each
+   * array starting at the sub-matrix's first element (pass a subarray). Row-major float32.
+   */
+  sgemmStrided(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
   /** Upper triangle (row-major) of C (n×n) = alpha·Aᵀ A + beta·C for A k×n row-major (dsyrk); the strict lower triangle is not written. */
   dsyrkAtA(n: number, k: number, alpha: number, A: Float64Array, beta: number, C: Float64Array): void;
   /** Same for float32 (ssyrk). */
@@ -128,6 +133,15 @@ export function bindLapack(path: string): Lapack {
       need(B, k * n, 'sgemm: B');
       need(C, m * n, 'sgemm: C');
       sgemm(RowMajor, tA ? Trans : NoTrans, tB ? Trans : NoTrans, m, n, k, alpha, A, Math.max(1, tA ? m : k), B, Math.max(1, tB ? k : n), beta, C, Math.max(1, n));
+    },
+    sgemmStrided(tA, tB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc) {
+      const [ar, ac] = tA ? [k, m] : [m, k];
+      const [br, bc] = tB ? [n, k] : [k, n];
+      if (lda < ac || ldb < bc || ldc < n) throw new RangeError(`lapack: sgemmStrided leading dimensions ${lda}, ${ldb}, ${ldc} below the row lengths ${ac}, ${bc}, ${n}`);
+      if (ar > 0) need(A, (ar - 1) * lda + ac, 'sgemmStrided: A');
+      if (br > 0) need(B, (br - 1) * ldb + bc, 'sgemmStrided: B');
+      if (m > 0) need(C, (m - 1) * ldc + n, 'sgemmStrided: C');
+      sgemm(RowMajor, tA ? Trans : NoTrans, tB ? Trans : NoTrans, m, n, k, alpha, A, Math.max(1, lda), B, Math.max(1, ldb), beta, C, Math.max(1, ldc));
     },
     dsyrkAtA(n, k, alpha, A, beta, C) {
       need(A, k * n, 'dsyrkAtA: A');

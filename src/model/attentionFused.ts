@@ -14,11 +14,14 @@
 import * as path from 'path';
 import * as koffi from 'koffi';
 import { tf } from '../backend';
+import { lapack } from '../linalg/blas';
+import type { Lapack } from '../linalg/lapack';
 
 export type AttentionMode = 'auto' | 'native' | 'js' | 'tfjs';
 const MODES: readonly AttentionMode[] = ['auto', 'native', 'js', 'tfjs'];
 const KERNEL = 'StructpruneCausalAttention';
 
+type SoftmaxFn = (S: Float32Array, rows: number, ld: number, row0: number) => void;
 type NativeFn = (q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, T: number, nH: number, nKv: number, dh: number, kvOf: Int32Array, scratch: Float32Array, nThreads: number) => void;
 
 /** What {@link attentionInfo} reports. */
@@ -36,7 +39,12 @@ export interface AttentionInfo {
   reason: string;
 }
 
-let state: { info: AttentionInfo; native: NativeFn | null } | null = null;
+interface NativeLib {
+  fn: NativeFn;
+  softmax: SoftmaxFn;
+  path: string;
+}
+let state: { info: AttentionInfo; native: NativeLib | null } | null = null;
 
 /** Options of {@link setAttention}. */
 export interface AttentionOptions {
@@ -49,21 +57,22 @@ function parseThreads(v: number | string, source: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`${source}=${JSON.stringify(v)} is not a thread count: use an integer from 1 to 16`);
   return n;
 }
-const nativeCache = new Map<string, { fn: NativeFn; path: string } | { error: string }>(); // by path: a loaded library stays loaded
+const nativeCache = new Map<string, NativeLib | { error: string }>(); // by path: a loaded library stays loaded
 
 /** Default location of the library built by scripts/setup-blas.sh --native. */
 export function defaultAttentionLibrary(): string {
   return path.resolve(__dirname, '../../native/build/libstructprune_attention.so');
 }
 
-function loadNative(): { fn: NativeFn; path: string } | { error: string } {
+function loadNative(): NativeLib | { error: string } {
   const p = process.env.STRUCTPRUNE_ATTENTION_LIB || defaultAttentionLibrary();
   let r = nativeCache.get(p);
   if (r) return r;
   try {
     const lib = koffi.load(p);
     const fn = lib.func('void sp_causal_attention(const float *q, const float *k, const float *v, float *out, int T, int nH, int nKv, int dh, const int *kvOf, float *scratch, int nThreads)') as NativeFn;
-    r = { fn, path: p };
+    const softmax = lib.func('void sp_causal_softmax_rows(float *S, int rows, int ld, int row0)') as SoftmaxFn;
+    r = { fn, softmax, path: p };
   } catch (e) {
     r = { error: `${p}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 160)}` };
   }
@@ -77,12 +86,12 @@ function parseMode(v: string, source: string): AttentionMode {
   return m as AttentionMode;
 }
 
-function resolve(mode: AttentionMode, source: string, opts: AttentionOptions = {}): { info: AttentionInfo; native: NativeFn | null } {
+function resolve(mode: AttentionMode, source: string, opts: AttentionOptions = {}): { info: AttentionInfo; native: NativeLib | null } {
   const env = process.env.STRUCTPRUNE_ATTENTION_THREADS;
   const threads = opts.threads !== undefined ? parseThreads(opts.threads, 'setAttention({ threads })') : env ? parseThreads(env, 'STRUCTPRUNE_ATTENTION_THREADS') : 1;
   if (mode === 'tfjs' || mode === 'js') return { info: { mode, active: mode, library: null, threads: 1, reason: source }, native: null };
   const n = loadNative();
-  if ('fn' in n) return { info: { mode, active: 'native', library: n.path, threads, reason: source }, native: n.fn };
+  if ('fn' in n) return { info: { mode, active: 'native', library: n.path, threads, reason: source }, native: n };
   if (mode === 'native') {
     throw new Error(
       `attention mode 'native' (${source}) but the fused attention library did not load (${n.error}); build it with ` +
@@ -92,7 +101,7 @@ function resolve(mode: AttentionMode, source: string, opts: AttentionOptions = {
   return { info: { mode, active: 'tfjs', library: null, threads: 1, reason: `${source}; native library not loaded (${n.error})` }, native: null };
 }
 
-function current(): { info: AttentionInfo; native: NativeFn | null } {
+function current(): { info: AttentionInfo; native: NativeLib | null } {
   if (!state) {
     const env = process.env.STRUCTPRUNE_ATTENTION;
     state = env ? resolve(parseMode(env, 'STRUCTPRUNE_ATTENTION'), 'STRUCTPRUNE_ATTENTION') : resolve('auto', 'default');
@@ -167,6 +176,35 @@ function jsAttention(q: Float32Array, k: Float32Array, v: Float32Array, out: Flo
   }
 }
 
+/**
+ * Heads at least this wide (OPT-125M: 64) take the BLAS route: per head and block of query rows, the scores
+ * against the keys up to the block's last row are one sgemm, the causal softmax one native call, × v one more
+ * sgemm. Narrow heads (stories260K: 8) are faster in the single native loop (GEMMs with inner dimension 8 are
+ * memory-bound). Measured at T 2048, dh 64 (README, "Speed").
+ */
+export const BLAS_MIN_HEAD_DIM = 32;
+/** Query rows per block of the BLAS route (keys beyond a block's last row are skipped: causal). */
+const ROW_BLOCK = 256;
+
+function blasAttention(la: Lapack, softmax: SoftmaxFn, q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, T: number, nH: number, nKv: number, dh: number, kvOf: number[]): void {
+  const wq = nH * dh;
+  const wk = nKv * dh;
+  const S = new Float32Array(Math.min(ROW_BLOCK, T) * T);
+  for (let h = 0; h < nH; h++) {
+    const g = kvOf[h];
+    const kh = k.subarray(g * dh);
+    const vh = v.subarray(g * dh);
+    for (let i0 = 0; i0 < T; i0 += ROW_BLOCK) {
+      const rows = Math.min(ROW_BLOCK, T - i0);
+      const keys = i0 + rows; // causal: later keys get zero weight
+      const Sb = S.subarray(0, rows * keys);
+      la.sgemmStrided(false, true, rows, keys, dh, 1, q.subarray(i0 * wq + h * dh), wq, kh, wk, 0, Sb, keys); // q_h k_hᵀ
+      softmax(Sb, rows, keys, i0);
+      la.sgemmStrided(false, false, rows, dh, keys, 1, Sb, keys, vh, wk, 0, out.subarray(i0 * wq + h * dh), wq); // × v_h
+    }
+  }
+}
+
 interface Attrs {
   kvOf: number[];
   dh: number;
@@ -178,9 +216,11 @@ function run(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Arra
   const nKv = T > 0 ? k.length / T / dh : 0;
   const native = current().native;
   if (!native) return jsAttention(q, k, v, out, T, nH, nKv, dh, Int32Array.from(kvOf));
+  const la = lapack();
+  if (la && dh >= BLAS_MIN_HEAD_DIM) return blasAttention(la, native.softmax, q, k, v, out, T, nH, nKv, dh, kvOf);
   const threads = current().info.threads;
   const scratch = new Float32Array((2 * dh + 1) * Math.ceil(T / 16) * 16 * threads); // zero-filled, as the kernel needs
-  native(q, k, v, out, T, nH, nKv, dh, Int32Array.from(kvOf), scratch, threads);
+  native.fn(q, k, v, out, T, nH, nKv, dh, Int32Array.from(kvOf), scratch, threads);
 }
 
 interface TensorInfoLike {

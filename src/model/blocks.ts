@@ -4,6 +4,7 @@
 import { tf } from '../backend';
 import { ModelConfig, LayerShape, kvIndexOfHeads } from './config';
 import { fusedCausalAttention, useFusedAttention } from './attentionFused';
+import { blasMatMul, useBlasMatMul } from './linearBlas';
 
 /** The tensors of one block, keyed without the `layers.{l}.` prefix (layout: hostTensor.ts). */
 export type BlockTensors = Record<string, tf.Tensor>;
@@ -32,9 +33,9 @@ export function layerNorm(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, eps: numbe
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), w), b) as tf.Tensor2D;
 }
 
-/** x[T, in] @ W[in, out] (+ b): the wasm fast path (no transpose flags). */
+/** x[T, in] @ W[in, out] (+ b): the wasm fast path (no transpose flags); OpenBLAS on wasm/cpu when active (linearBlas.ts). */
 export function linear(x: tf.Tensor2D, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
-  const y = tf.matMul(x, w as tf.Tensor2D) as tf.Tensor2D;
+  const y = useBlasMatMul() ? blasMatMul(x, w as tf.Tensor2D) : (tf.matMul(x, w as tf.Tensor2D) as tf.Tensor2D);
   return b ? (tf.add(y, b) as tf.Tensor2D) : y;
 }
 
@@ -139,7 +140,7 @@ export function block(x: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { out
       let att = fusedCausalAttention(q, k, v, kvIndexOfHeads(cfg, shape), dh);
       if (ctx.gates?.heads) att = tf.mul(att, tf.reshape(tf.tile(tf.reshape(ctx.gates.heads, [nH, 1]), [1, dh]), [1, nH * dh])) as tf.Tensor2D;
       if (ctx.capture) capture.attnHidden = att;
-      let o = tf.matMul(att, w['attn.o'] as tf.Tensor2D);
+      let o = linear(att, w['attn.o']);
       if (w['attn.o.bias']) o = tf.add(o, w['attn.o.bias']);
       x = tf.add(x, o) as tf.Tensor2D;
     } else {

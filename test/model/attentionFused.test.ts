@@ -7,9 +7,11 @@ import { attentionHeads, causalMask } from '../../src/model/blocks';
 import { attentionInfo, fusedCausalAttention, setAttention, AttentionMode } from '../../src/model/attentionFused';
 import { forward } from '../../src/model/forward';
 import { toDevice } from '../../src/model/device';
+import { blasInfo, setBlas, BlasMode } from '../../src/linalg/blas';
 import { stories260K, golden, noLeaks, maxAbsDiff } from '../helpers';
 
 const initial = attentionInfo().mode;
+const initialBlas = blasInfo().mode;
 const nativeBuilt = (() => {
   try {
     setAttention('native');
@@ -39,7 +41,7 @@ function seeded(shape: [number, number], seed: number): tf.Tensor2D {
 
 test('fusedCausalAttention equals softmax(q kᵀ + mask) v per head (GQA, odd T, dh 8 and 64)', async () => {
   await stories260K(); // initialises the backend
-  for (const [T, dh, kvOf] of [[1, 8, [0]], [37, 8, [0, 0, 1, 1]], [50, 64, [0, 1, 2]], [19, 8, [1, 0]]] as [number, number, number[]][]) {
+  for (const [T, dh, kvOf] of [[1, 8, [0]], [37, 8, [0, 0, 1, 1]], [50, 64, [0, 1, 2]], [300, 32, [0, 0]], [19, 8, [1, 0]]] as [number, number, number[]][]) {
     const nKv = Math.max(...kvOf) + 1;
     const q = seeded([T, kvOf.length * dh], T + dh);
     const k = seeded([T, nKv * dh], T * 3);
@@ -50,7 +52,10 @@ test('fusedCausalAttention equals softmax(q kᵀ + mask) v per head (GQA, odd T,
       return hs.length === 1 ? hs[0] : tf.concat(hs, 1);
     });
     const refV = ref.dataSync();
-    for (const mode of fusedModes) {
+    const routes: [AttentionMode, BlasMode][] = fusedModes.map((m) => [m, 'auto']);
+    if (nativeBuilt) routes.push(['native', 'ts']); // wide heads: BLAS route under 'auto', native loop under 'ts'
+    for (const [mode, blas] of routes) {
+      setBlas(blas);
       const got = await noLeaks(() => withMode(mode, () => {
         const o = fusedCausalAttention(q, k, v, kvOf, dh);
         const d = o.dataSync().slice();
@@ -58,7 +63,8 @@ test('fusedCausalAttention equals softmax(q kᵀ + mask) v per head (GQA, odd T,
         o.dispose();
         return d;
       }));
-      assert.ok(maxAbsDiff(got, refV) < 5e-6, `${mode} T=${T} dh=${dh}: ${maxAbsDiff(got, refV)}`);
+      setBlas(initialBlas);
+      assert.ok(maxAbsDiff(got, refV) < 5e-6, `${mode}/${blas} T=${T} dh=${dh}: ${maxAbsDiff(got, refV)}`);
     }
     tf.dispose([q, k, v, mask, ref]);
   }
