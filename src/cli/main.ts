@@ -10,6 +10,7 @@ import * as fixture from './commands/fixture';
 import * as logits from './commands/logits';
 import * as convert from './commands/convert';
 import * as memoryCmd from './commands/memory';
+import * as bench from './commands/bench';
 
 interface Command {
   usage: string;
@@ -17,12 +18,13 @@ interface Command {
 }
 
 export const COMMANDS: Record<string, Command> = {
-  demo, generate, eval: evalCmd, prune: pruneCmd, sweep: sweepCmd, data, fixture, logits, convert, memory: memoryCmd,
+  demo, generate, eval: evalCmd, prune: pruneCmd, sweep: sweepCmd, data, fixture, logits, convert, memory: memoryCmd, bench,
 };
 
 export function usage(): string {
   return ['Usage: structprune <command> [options]   (every command: --data-dir DIR, --json, --help)', '', ...Object.values(COMMANDS).map((c) => c.usage), '',
-    'Environment: STRUCTPRUNE_DATA (data directory), STRUCTPRUNE_BACKEND=wasm|cpu|tensorflow.'].join('\n');
+    'Environment: STRUCTPRUNE_DATA (data directory), STRUCTPRUNE_BACKEND=wasm|cpu|tensorflow, STRUCTPRUNE_BLAS=auto|openblas|ts,',
+    '  STRUCTPRUNE_ATTENTION=auto|native|js|tfjs.'].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {

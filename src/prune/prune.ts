@@ -55,7 +55,12 @@ export interface PruneReport {
   options: { weighting: ModuleWeighting; damp: number; sequential: boolean; admm?: Required<AdmmOptions> };
   calibration: { samples: number; seqlen: number; tokens: number };
   admm?: { iterations: number; converged: boolean; finalReport: AdmmReport };
-  seconds: { stats: number; select: number; finalize: number; total: number };
+  /**
+   * Wall time per phase: stats (calibration Grams), problems (per-module problems from the Grams), select (mask
+   * selection, all of it), finalize (compensation + slicing), total; for structprune also the parts of select:
+   * eigendecompositions (scaling, eigh and G per module) and admm (the iterations).
+   */
+  seconds: { stats: number; problems?: number; select: number; finalize: number; total: number; eigendecompositions?: number; admm?: number };
   /** Memory meter over the whole call (src/util/memory.ts): peak live tensor bytes, wasm heap, process maxRSS. */
   memory: MemoryUsage;
 }
@@ -96,25 +101,33 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   const damp = opts.damp ?? 0.01;
   const stats = await collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) });
   const tStats = since(t0);
+  const tp = performance.now();
   const problems: ModuleProblem[] = await buildProblems(model, stats, { weighting, damp });
+  const tProblems = since(tp);
   const specs = moduleSpecs(model.config, model.weights);
   const budget = opts.sparsity * totalUnitCost(specs);
   const t1 = performance.now();
   let mask: RemovedMask;
   let admm: PruneReport['admm'];
   let admmOptions: Required<AdmmOptions> | undefined;
+  let tEigh: number | undefined;
+  let tAdmm: number | undefined;
   if (opts.method === 'local') mask = localMask(problems, budget);
   else if (opts.method === 'global-threshold') mask = globalThresholdMask(problems, budget);
   else if (opts.method === 'global') mask = await globalMask(model, opts.windows, budget, { onProgress: (d, t) => opts.onProgress?.('taylor', d, t) });
   else {
+    const te = performance.now();
     const problem = await buildAdmmProblem(problems, opts.sparsity, opts.admm, (d, t) => opts.onProgress?.('admm-setup', d, t));
+    tEigh = since(te);
     admmOptions = problem.options;
     const ckpt = opts.checkpoint
       ? admmCheckpoint(opts.checkpoint, fingerprint({ run: opts.runId ?? null, sparsity: opts.sparsity, weighting, damp, admm: problem.options, calib: [opts.windows.length, opts.windows[0].length] }), problem.modules.map((m) => ({ id: m.id, n: m.n, d: m.d })))
       : null;
     const resumed = ckpt?.load() ?? undefined;
     if (resumed) resumed.reports.forEach((r) => opts.onReport?.(r));
+    const ta = performance.now();
     const state = await runAdmm(problem, { state: resumed, onReport: opts.onReport, onState: (s) => ckpt?.save(s) });
+    tAdmm = since(ta);
     mask = {};
     problem.modules.forEach((m, i) => (mask[m.id] = state.modules[i].removed));
     admm = { iterations: state.iteration, converged: state.converged, finalReport: state.reports[state.reports.length - 1] };
@@ -136,7 +149,7 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
     options: { weighting, damp, sequential: !!opts.sequential, admm: admmOptions },
     calibration: { samples: opts.windows.length, seqlen: opts.windows[0].length, tokens: stats.tokens },
     admm,
-    seconds: { stats: tStats, select: tSelect, finalize: tFinal, total: since(t0) },
+    seconds: { stats: tStats, problems: tProblems, select: tSelect, finalize: tFinal, total: since(t0), ...(tEigh === undefined ? {} : { eigendecompositions: tEigh, admm: tAdmm }) },
     memory: meter.stop(),
   };
   return { model: pruned, mask, report, stats };
