@@ -124,10 +124,20 @@ export function attentionInfo(): AttentionInfo {
   return current().info;
 }
 
-/** True when block() should call {@link fusedCausalAttention} on the current tfjs backend. */
+/** Whether tfjs is recording a gradient tape (tf.grad / valueAndGrads): the fused op has no gradient. */
+function recordingGradients(): boolean {
+  const state = (tf.engine() as unknown as { state?: { gradientDepth?: number } }).state;
+  return (state?.gradientDepth ?? 0) > 0;
+}
+
+/**
+ * True when block() should call {@link fusedCausalAttention} on the current tfjs backend: wasm or cpu, a fused
+ * implementation selected, and no gradient being recorded (Taylor importance differentiates the forward; the
+ * per-head tfjs ops then run, as they have gradients).
+ */
 export function useFusedAttention(): boolean {
   const b = tf.getBackend();
-  return (b === 'wasm' || b === 'cpu') && current().info.active !== 'tfjs';
+  return (b === 'wasm' || b === 'cpu') && current().info.active !== 'tfjs' && !recordingGradients();
 }
 
 /** The TypeScript twin of native/attention.c (same algorithm, float64 sums; no compiler needed, but slower than tfjs). */

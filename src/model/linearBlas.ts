@@ -31,6 +31,16 @@ let registered = false;
 function register(): void {
   if (registered) return;
   registered = true;
+  // ∂(a b) = (dy bᵀ, aᵀ dy), as tfjs's own BatchMatMul gradient (Taylor importance differentiates the forward)
+  tf.registerGradient({
+    kernelName: KERNEL,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, saved) => {
+      const [a, b] = saved as tf.Tensor2D[];
+      const g = dy as tf.Tensor2D;
+      return { a: () => tf.matMul(g, b, false, true), b: () => tf.matMul(a, g, true, false) };
+    },
+  });
   tf.registerKernel({
     kernelName: KERNEL,
     backendName: 'wasm',

@@ -37,6 +37,13 @@ test('blasMatMul equals tf.matMul; linear() uses it only while OpenBLAS is activ
         assert.ok(maxAbsDiff(lin.dataSync(), tf.tidy(() => tf.add(ref, 1)).dataSync()) < 1e-4);
         tf.dispose([a, b, ref, bias, lin]);
       }
+      // gradient registered: same as tf.matMul's
+      const [ga, gb] = [tf.randomNormal([5, 4], 0, 1, 'float32', 8) as tf.Tensor2D, tf.randomNormal([4, 3], 0, 1, 'float32', 9) as tf.Tensor2D];
+      const w = tf.randomNormal([5, 3], 0, 1, 'float32', 10);
+      const ours = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(blasMatMul(x as tf.Tensor2D, y as tf.Tensor2D), w)))([ga, gb]);
+      const ref = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), w)))([ga, gb]);
+      for (let i = 0; i < 2; i++) assert.ok(maxAbsDiff(ours[i].dataSync(), ref[i].dataSync()) < 1e-5, `gradient ${i}`);
+      tf.dispose([ga, gb, w, ...ours, ...ref]);
       const a = tf.zeros([2, 3]) as tf.Tensor2D;
       assert.throws(() => blasMatMul(a, a), /shapes \[2,3\] @ \[2,3\] do not multiply/);
       a.dispose();
