@@ -1,6 +1,7 @@
 // OpenBLAS sgemm as a tfjs kernel (linear layers on wasm/cpu) against tf.matMul.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core registers no gradient kernels by itself
 import { tf, initBackend } from '../../src/backend';
 import { blasInfo, setBlas } from '../../src/linalg/blas';
 import { blasMatMul, useBlasMatMul } from '../../src/model/linearBlas';
