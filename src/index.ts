@@ -1,6 +1,6 @@
 // The public surface of StructPrune-TS: everything a notebook, the REPL or another program uses.
 export { tf, initBackend, backendInfo, BackendInfo, BackendName } from './backend';
-export { setBlas, blasInfo, BlasInfo, BlasMode } from './linalg/blas';
+export { setBlas, blasInfo, BlasInfo, BlasMode, BlasOptions } from './linalg/blas';
 export { setAttention, attentionInfo, fusedCausalAttention, AttentionInfo, AttentionMode, AttentionOptions } from './model/attentionFused';
 export { ModelFormatError, UsageError } from './errors';
 

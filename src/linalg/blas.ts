@@ -9,6 +9,10 @@
 // (`scripts/setup-blas.sh` installs libopenblas0-pthread). OpenBLAS reads OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE
 // and OPENBLAS_NUM_THREADS from the environment at load; this module never sets them (README: OpenBLAS
 // misdetects some virtual CPUs as an old core; users who know their CPU set OPENBLAS_CORETYPE themselves).
+// Threads: setBlas(mode, { threads }) or env STRUCTPRUNE_BLAS_THREADS call openblas_set_num_threads; unset, the
+// library's own choice stands (OPENBLAS_NUM_THREADS, else all cores). On a busy machine (more runnable processes
+// than cores) OpenBLAS's spinning threads collapse: eigh 1024 took 14–28 s wall with 2 threads against 2 s with
+// 1 at load 17 on 2 cores; use 1 thread there (CI sets OPENBLAS_NUM_THREADS=1: its test files run two at a time).
 import { bindLapack, Lapack } from './lapack';
 
 export type BlasMode = 'auto' | 'openblas' | 'ts';
@@ -75,12 +79,27 @@ function tryLoad(): { lib: Lapack; path: string } | { errors: string[] } {
   return { errors };
 }
 
-function resolve(mode: BlasMode, source: string): State {
+/** Options of {@link setBlas}. */
+export interface BlasOptions {
+  /** OpenBLAS threads (integer 1–256), process-wide. Default: env STRUCTPRUNE_BLAS_THREADS, else the library's choice. */
+  threads?: number;
+}
+
+function parseThreads(v: number | string, source: string): number {
+  const n = typeof v === 'number' ? v : Number(v.trim());
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`${source}=${JSON.stringify(v)} is not a thread count: use an integer from 1 to 256`);
+  return n;
+}
+
+function resolve(mode: BlasMode, source: string, opts: BlasOptions = {}): State {
+  const env = process.env.STRUCTPRUNE_BLAS_THREADS;
+  const threads = opts.threads !== undefined ? parseThreads(opts.threads, 'setBlas({ threads })') : env ? parseThreads(env, 'STRUCTPRUNE_BLAS_THREADS') : undefined;
   if (mode === 'ts') {
     return { lib: null, info: { mode, active: 'ts', library: null, corename: null, config: null, threads: null, reason: `${source}: ts` } };
   }
   const r = tryLoad();
   if ('lib' in r) {
+    if (threads !== undefined) r.lib.setThreads(threads);
     return {
       lib: r.lib,
       info: { mode, active: 'openblas', library: r.path, corename: r.lib.corename(), config: r.lib.config(), threads: r.lib.threads(), reason: `${source}: ${mode}` },
@@ -108,9 +127,10 @@ function current(): State {
  * Choose the host linear algebra for this process: 'auto' (OpenBLAS when found, else TypeScript),
  * 'openblas' (throws when it cannot be loaded), 'ts'. Returns what is now active. Takes effect for the next
  * call of every linalg function (eigh, cholesky, solves, gemm): results agree between paths to rounding.
+ * `opts.threads` sets OpenBLAS's thread count for the process (see the header).
  */
-export function setBlas(mode: BlasMode): BlasInfo {
-  state = resolve(parseMode(String(mode), 'setBlas'), 'setBlas');
+export function setBlas(mode: BlasMode, opts: BlasOptions = {}): BlasInfo {
+  state = resolve(parseMode(String(mode), 'setBlas'), 'setBlas', opts);
   return state.info;
 }
 

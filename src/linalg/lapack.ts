@@ -42,6 +42,8 @@ export interface Lapack {
   corename(): string | null;
   config(): string | null;
   threads(): number | null;
+  /** openblas_set_num_threads (process-wide); false when the library has no such call. */
+  setThreads(n: number): boolean;
 }
 
 function need(M: { length: number }, len: number, what: string): void {
@@ -70,6 +72,7 @@ export function bindLapack(path: string): Lapack {
   const getCorename = optional('const char *openblas_get_corename()');
   const getConfig = optional('const char *openblas_get_config()');
   const getThreads = optional('int openblas_get_num_threads()');
+  const setThreads = optional('void openblas_set_num_threads(int n)');
   const i32 = (v: number): Int32Array => Int32Array.of(v);
 
   return {
@@ -156,5 +159,10 @@ export function bindLapack(path: string): Lapack {
     corename: () => (getCorename ? String(getCorename()).trim() : null),
     config: () => (getConfig ? String(getConfig()).trim() : null),
     threads: () => (getThreads ? Number(getThreads()) : null),
+    setThreads: (n) => {
+      if (!setThreads) return false;
+      setThreads(n);
+      return true;
+    },
   };
 }

@@ -64,6 +64,10 @@ test('blas: mode selection, report and errors', () => {
     if (hasOpenBlas) {
       assert.ok(auto.library && auto.corename && auto.threads && auto.threads >= 1, JSON.stringify(auto));
       assert.notEqual(lapack(), null);
+      const before = auto.threads!;
+      assert.equal(setBlas('openblas', { threads: 1 }).threads, 1);
+      assert.throws(() => setBlas('openblas', { threads: 0 }), /setBlas\(\{ threads \}\)=0 is not a thread count/);
+      setBlas('openblas', { threads: before });
     }
   } finally {
     setBlas(initial);
