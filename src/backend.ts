@@ -11,6 +11,7 @@
 // wasm fast path (STACK.md): plain 2-D matMul without transpose flags; weights are therefore kept
 // in `[in, out]` layout in memory so that `x[T, in] @ W[in, out]` needs no transpose.
 import * as tf from '@tensorflow/tfjs-core';
+import { blasInfo, BlasInfo } from './linalg/blas';
 
 export { tf };
 
@@ -36,6 +37,8 @@ export interface BackendInfo {
   threadsRequested: number;
   /** webgpu only (null elsewhere): the GPU adapter, the device's limits, where Vulkan and Dawn came from. */
   webgpu: import('./backendWebgpu').WebgpuDetails | null;
+  /** Host linear algebra (eigh, Cholesky, solves, host GEMMs): OpenBLAS or TypeScript; see src/linalg/blas.ts. */
+  blas: BlasInfo;
 }
 
 /** Options of {@link initBackend}. */
@@ -132,7 +135,7 @@ async function activate(name: BackendName, reason: string, threadsRequested: num
   if (tf.getBackend() !== name) throw new Error(`tfjs runs "${tf.getBackend()}" after asking for "${name}"`);
   const threads = wasmThreadsCount ? wasmThreadsCount() : name === 'cpu' ? 1 : null;
   const webgpu = name === 'webgpu' ? webgpuModule().webgpuDetails() : null;
-  current = { name, provider, nodeAvailable, reason, threads, threadsRequested, webgpu };
+  current = { name, provider, nodeAvailable, reason, threads, threadsRequested, webgpu, blas: blasInfo() };
   return current;
 }
 
@@ -240,5 +243,5 @@ export function initBackend(
 /** What backend is in use (throws before initBackend() has resolved). */
 export function backendInfo(): BackendInfo {
   if (!current) throw new Error('tensor backend not initialised: await initBackend() first');
-  return current;
+  return { ...current, blas: blasInfo() };
 }

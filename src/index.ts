@@ -1,5 +1,7 @@
 // The public surface of StructPrune-TS: everything a notebook, the REPL or another program uses.
 export { tf, initBackend, backendInfo, BackendInfo, BackendName } from './backend';
+export { setBlas, blasInfo, BlasInfo, BlasMode, BlasOptions } from './linalg/blas';
+export { setAttention, attentionInfo, fusedCausalAttention, AttentionInfo, AttentionMode, AttentionOptions } from './model/attentionFused';
 export { ModelFormatError, UsageError } from './errors';
 
 // Models
@@ -76,6 +78,7 @@ export { llamaCppLogits, llamaCppGenerate, llamaCppBench, llamaCppTokenize, llam
 
 // Experiments
 export { sweep, SweepRow, SweepMethod } from './experiments/sweep';
+export { runBench, BenchRecord, BenchOptions, BenchName, BENCH_NAMES } from './experiments/bench';
 
 // Memory: the meter, the `global` reference method, the scaling experiment and the analytic model
 export { measureMemory, measureMemorySync, startMemoryMeter, MemoryMeter, MemoryUsage, wasmHeapBytes, maxRssBytes } from './util/memoryMeter';

@@ -14,6 +14,7 @@ import * as convert from './commands/convert';
 import * as memoryCmd from './commands/memory';
 import * as web from './commands/web';
 import * as exportCmd from './commands/export';
+import * as bench from './commands/bench';
 
 interface Command {
   usage: string;
@@ -22,12 +23,13 @@ interface Command {
 
 export const COMMANDS: Record<string, Command> = {
   demo, generate, eval: evalCmd, prune: pruneCmd, sweep: sweepCmd, data, fixture, logits, convert, memory: memoryCmd, web,
-  export: exportCmd,
+  export: exportCmd, bench,
 };
 
 export function usage(): string {
   return ['Usage: structprune <command> [options]   (every command: --data-dir DIR, --json, --help)', '', ...Object.values(COMMANDS).map((c) => c.usage), '',
-    'Environment: STRUCTPRUNE_DATA (data directory), STRUCTPRUNE_BACKEND=wasm|cpu|tensorflow.'].join('\n');
+    'Environment: STRUCTPRUNE_DATA (data directory), STRUCTPRUNE_BACKEND=wasm|cpu|tensorflow, STRUCTPRUNE_BLAS=auto|openblas|ts,',
+    '  STRUCTPRUNE_ATTENTION=auto|native|js|tfjs.'].join('\n');
 }
 
 /**

@@ -28,8 +28,8 @@
 //          OPT:   T·((18 + 2n_h)·d + 4·d_q + 3F + 8) + (3n_h + 1)·T²
 //          LLaMA: T·((14 + 2n_h)·d + (7 + 2g)·d_kv + 2d_q + 2d_kv + 5F + 6) + (3n_h + 1)·T² + g·d_kv²
 //          + the Gram product being formed: max(T·d_q + d_q² + d_q, T·F + F² + F + T·d)
-//   ADMM   P-step of module m with n hidden columns: Q, Qᵀ [n, n], 9 [n, d] operands, 4 [n] vectors:
-//          2n² + 9n·d + 4n, n = max(F, d_q)
+//   ADMM   one eigenbasis product of module m with n hidden columns (src/prune/admm/eigenbasis.ts, tfjs engine):
+//          Q, Qᵀ [n, n], the operand and the result [n, d]: 2n² + 2n·d, n = max(F, d_q)
 //   embed  V·e + (S + 2)·d + e·d·[e ≠ d] + 4T·d (embedding of the windows)
 // These are implementation facts, not laws: a different tensor library or a memory-frugal backward pass
 // changes the constants. What does not change is the scaling: `global` grows with all weights (O(N)) plus
@@ -142,7 +142,7 @@ function structpruneFloats(cfg: ModelConfig, T: number): Record<'stats' | 'admm'
     const gram = Math.max(T * dq + dq * dq + dq, T * F + F * F + F + T * d);
     if (w + act + gram > stats.weights + stats.work) stats = { weights: w, work: act + gram };
     for (const n of [F, dq]) {
-      const p = 2 * n * n + 9 * n * d + 4 * n;
+      const p = 2 * n * n + 2 * n * d;
       if (p > admm.work) admm = { weights: 0, work: p };
     }
   });

@@ -8,6 +8,9 @@
 // values); the calibration is the same at every point: `samples` windows of `seqlen` seeded random token ids.
 // StructPrune's ADMM runs `iterations` iterations (default 2): its memory per iteration is constant (one
 // module's operands on the device), so more iterations cost time, not memory.
+// The device path is what is measured and modelled: for the duration of a point the host OpenBLAS algebra and the
+// fused CPU attention are switched off (setBlas('ts'), setAttention('tfjs')), since they move work (Grams, P-step
+// products, per-head scores) off the tfjs device, below what memoryModel.ts predicts. The previous modes are restored.
 //
 // This file is also the child's entry point: `node --import tsx memory.ts --point '<json>'` runs one point
 // and prints one JSON line.
@@ -16,6 +19,8 @@ import { spawn } from 'child_process';
 import { pathToFileURL } from 'url';
 import { initBackend, tf } from '../backend';
 import { prune } from '../prune/prune';
+import { blasInfo, setBlas } from '../linalg/blas';
+import { attentionInfo, setAttention } from '../model/attentionFused';
 import { countParams } from '../model/hostTensor';
 import { ModelConfig } from '../model/config';
 import { createRng } from '../util/rng';
@@ -82,7 +87,17 @@ export async function runMemoryPoint(spec: MemoryPointSpec): Promise<MeasuredPoi
   const model = familyModel(spec.member, spec.seed);
   const windows = randomWindows(spec.samples, spec.seqlen, spec.member.vocabSize, spec.seed + 1);
   const t0 = performance.now();
-  const r = await prune(model, { method: spec.method, sparsity: spec.sparsity, windows, admm: { iterations: spec.iterations } });
+  const blas = blasInfo().mode;
+  const attention = attentionInfo().mode;
+  setBlas('ts');
+  setAttention('tfjs');
+  let r: Awaited<ReturnType<typeof prune>>;
+  try {
+    r = await prune(model, { method: spec.method, sparsity: spec.sparsity, windows, admm: { iterations: spec.iterations } });
+  } finally {
+    setBlas(blas);
+    setAttention(attention);
+  }
   const m = r.report.memory;
   return {
     label: spec.member.label, method: spec.method, params: countParams(model.weights), layers: spec.member.layers, dModel: spec.member.dModel,

@@ -10,12 +10,16 @@
 // Every inner loop walks contiguous memory. Measured on the 2-core dev machine (CPU time): n = 768 ≈
 // 60–120 ms, n = 2048 ≈ 1.0–1.1 s (scripts/bench-linalg.ts).
 
+import { lapack } from './blas';
 import { addABt } from './gemm';
 import { assertShape } from './matrix';
 
 /** Options of `cholesky`. */
 export interface CholeskyOptions {
-  /** Block-column width (default 48). Tuning only; the result does not depend on it beyond rounding. */
+  /**
+   * Block-column width of the TypeScript factorization (default 48). Tuning only; the result does not depend
+   * on it beyond rounding. Unset: LAPACK dpotrf when OpenBLAS is active (blas.ts); set: always TypeScript.
+   */
   blockSize?: number;
 }
 
@@ -54,11 +58,15 @@ export class CholeskyError extends Error {
 export function cholesky(A: ArrayLike<number>, n: number, opts: CholeskyOptions = {}): Float64Array {
   assertShape(A, n, n, 'cholesky: A');
   const L = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    for (let j = 0; j <= i; j++) L[ri + j] = A[ri + j];
-  }
-  const pivot = factorInPlace(L, n, opts.blockSize ?? 48);
+  const fill = (): void => {
+    for (let i = 0; i < n; i++) {
+      const ri = i * n;
+      for (let j = 0; j <= i; j++) L[ri + j] = A[ri + j];
+      L.fill(0, ri + i + 1, ri + n);
+    }
+  };
+  fill();
+  const pivot = factor(L, n, opts.blockSize, fill);
   if (pivot !== null) throw new CholeskyError(n, pivot.index, pivot.value);
   return L;
 }
@@ -114,13 +122,16 @@ export function choleskyDamped(A: ArrayLike<number>, n: number, opts: CholeskyDa
   let last = { index: 0, value: NaN };
   for (let t = 1; t <= maxTries; t++) {
     const delta = damp * meanDiag;
-    for (let i = 0; i < n; i++) {
-      const ri = i * n;
-      for (let j = 0; j < i; j++) L[ri + j] = A[ri + j];
-      L[ri + i] = A[ri + i] + delta;
-      L.fill(0, ri + i + 1, ri + n);
-    }
-    const pivot = factorInPlace(L, n, opts.blockSize ?? 48);
+    const fill = (): void => {
+      for (let i = 0; i < n; i++) {
+        const ri = i * n;
+        for (let j = 0; j < i; j++) L[ri + j] = A[ri + j];
+        L[ri + i] = A[ri + i] + delta;
+        L.fill(0, ri + i + 1, ri + n);
+      }
+    };
+    fill();
+    const pivot = factor(L, n, opts.blockSize, fill);
     tried.push(damp);
     if (pivot === null) return { L, delta, damp, tries: t };
     last = pivot;
@@ -132,6 +143,27 @@ export function choleskyDamped(A: ArrayLike<number>, n: number, opts: CholeskyDa
 function firstBadDiagonal(A: ArrayLike<number>, n: number): number {
   for (let i = 0; i < n; i++) if (!(A[i * n + i] > 0 && Number.isFinite(A[i * n + i]))) return i;
   return 0;
+}
+
+/**
+ * LAPACK dpotrf when OpenBLAS is active and no block size was asked for, else the TypeScript factorization.
+ * On a LAPACK failure (or a non-finite result, which dpotrf does not flag for NaN input) L is refilled and
+ * the TypeScript factorization reports the exact failing pivot and its value, so both paths throw alike.
+ */
+function factor(L: Float64Array, n: number, blockSize: number | undefined, refill: () => void): { index: number; value: number } | null {
+  const la = blockSize === undefined ? lapack() : null;
+  if (la) {
+    const info = la.potrfLower(L, n);
+    if (info < 0) throw new Error(`cholesky: LAPACK dpotrf rejected argument ${-info} (n = ${n}); this is a bug`);
+    let ok = info === 0;
+    for (let i = 0; ok && i < n; i++) {
+      const d = L[i * n + i];
+      ok = d > 0 && d < Infinity;
+    }
+    if (ok) return null;
+    refill();
+  }
+  return factorInPlace(L, n, blockSize ?? 48);
 }
 
 /**

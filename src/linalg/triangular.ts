@@ -6,8 +6,10 @@
 //
 // Internally the right-hand sides are rows (x Tᵀ = b), solved by blocked substitution whose updates are
 // dot products of contiguous rows (gemm.ts); column right-hand sides are transposed in and out (O(nm)).
+// When OpenBLAS is active (blas.ts) the solves are BLAS dtrsm / LAPACK dpotrs calls instead.
 
 import { choleskyDamped, CholeskyDampedOptions } from './cholesky';
+import { lapack } from './blas';
 import { addABt } from './gemm';
 import { assertShape, transpose } from './matrix';
 
@@ -28,6 +30,12 @@ export function solveLower(L: ArrayLike<number>, B: ArrayLike<number>, n: number
 export function solveLowerTranspose(L: ArrayLike<number>, B: ArrayLike<number>, n: number, m: number): Float64Array {
   assertShape(L, n, n, 'solveLowerTranspose: L');
   assertShape(B, n, m, 'solveLowerTranspose: B');
+  const la = lapack();
+  if (la) {
+    const X = Float64Array.from(B);
+    la.trsmLeftLower(asFloat64(L), X, n, m, true);
+    return X;
+  }
   if (m < 4) {
     // Column-oriented: reads L along its rows, no transpose of L needed.
     const X = Float64Array.from(B);
@@ -43,6 +51,14 @@ export function solveLowerTranspose(L: ArrayLike<number>, B: ArrayLike<number>, 
 export function solveCholesky(L: ArrayLike<number>, B: ArrayLike<number>, n: number, m: number): Float64Array {
   assertShape(L, n, n, 'solveCholesky: L');
   assertShape(B, n, m, 'solveCholesky: B');
+  const la = lapack();
+  if (la) {
+    const X = Float64Array.from(B);
+    const L64 = asFloat64(L);
+    la.trsmLeftLower(L64, X, n, m, false);
+    la.trsmLeftLower(L64, X, n, m, true);
+    return X;
+  }
   // A symmetric ⇒ Xᵀ = Bᵀ A⁻¹: solve with the right-hand sides as rows.
   const Xt = transpose(B, n, m);
   solveRowsCholesky(asFloat64(L), Xt, m, n);
@@ -103,8 +119,17 @@ function asFloat64(M: ArrayLike<number>): Float64Array {
   return M instanceof Float64Array ? M : Float64Array.from(M);
 }
 
-/** Rows of X (r×n) ← X (L Lᵀ)⁻¹ in place: x Lᵀ = b (L rows), then x L = y (rows of Lᵀ). */
+/**
+ * Rows of X (r×n) ← X (L Lᵀ)⁻¹ in place: x Lᵀ = b (L rows), then x L = y (rows of Lᵀ). LAPACK dpotrs when
+ * OpenBLAS is active (blas.ts).
+ */
 function solveRowsCholesky(L: Float64Array, X: Float64Array, r: number, n: number): void {
+  const la = lapack();
+  if (la) {
+    const info = la.potrsRows(L, X, r, n);
+    if (info !== 0) throw new Error(`solveSpdRight: LAPACK dpotrs rejected argument ${-info} (n = ${n}, r = ${r}); this is a bug`);
+    return;
+  }
   substituteRows(L, X, r, n, true);
   substituteRows(transpose(L, n, n), X, r, n, false);
 }

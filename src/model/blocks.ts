@@ -4,6 +4,8 @@
 import { tf } from '../backend';
 import { ModelConfig, LayerShape, kvIndexOfHeads } from './config';
 import { attentionBatched } from './attentionBatched';
+import { fusedCausalAttention, useFusedAttention } from './attentionFused';
+import { blasMatMul, useBlasMatMul } from './linearBlas';
 
 /** The tensors of one block, keyed without the `layers.{l}.` prefix (layout: hostTensor.ts). */
 export type BlockTensors = Record<string, tf.Tensor>;
@@ -32,9 +34,9 @@ export function layerNorm(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, eps: numbe
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), w), b) as tf.Tensor2D;
 }
 
-/** x[T, in] @ W[in, out] (+ b): the wasm fast path (no transpose flags). */
+/** x[T, in] @ W[in, out] (+ b): the wasm fast path (no transpose flags); OpenBLAS on wasm/cpu when active (linearBlas.ts). */
 export function linear(x: tf.Tensor2D, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
-  const y = tf.matMul(x, w as tf.Tensor2D) as tf.Tensor2D;
+  const y = useBlasMatMul() ? blasMatMul(x, w as tf.Tensor2D) : (tf.matMul(x, w as tf.Tensor2D) as tf.Tensor2D);
   return b ? (tf.add(y, b) as tf.Tensor2D) : y;
 }
 
@@ -165,18 +167,29 @@ export function block(x: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { out
       q = applyRope(q, ctx.rope!);
       k = applyRope(k, ctx.rope!);
     }
-    let heads = attentionHeads(q, k, v, kvIndexOfHeads(cfg, shape), dh, ctx.mask);
-    if (ctx.gates?.heads) {
-      const g = tf.unstack(ctx.gates.heads);
-      heads = heads.map((a, i) => tf.mul(a, g[i]) as tf.Tensor2D);
+    if (useFusedAttention()) {
+      // wasm/cpu: all heads in one op (attentionFused.ts), then one [T, nH·dh] @ Wo matMul
+      let att = fusedCausalAttention(q, k, v, kvIndexOfHeads(cfg, shape), dh);
+      if (ctx.gates?.heads) att = tf.mul(att, tf.reshape(tf.tile(tf.reshape(ctx.gates.heads, [nH, 1]), [1, dh]), [1, nH * dh])) as tf.Tensor2D;
+      if (ctx.capture) capture.attnHidden = att;
+      let o = linear(att, w['attn.o']);
+      if (w['attn.o.bias']) o = tf.add(o, w['attn.o.bias']);
+      if (ctx.probes?.attn) o = tf.add(o, ctx.probes.attn);
+      x = tf.add(x, o) as tf.Tensor2D;
+    } else {
+      let heads = attentionHeads(q, k, v, kvIndexOfHeads(cfg, shape), dh, ctx.mask);
+      if (ctx.gates?.heads) {
+        const g = tf.unstack(ctx.gates.heads);
+        heads = heads.map((a, i) => tf.mul(a, g[i]) as tf.Tensor2D);
+      }
+      if (ctx.capture) capture.attnHidden = heads.length === 1 ? heads[0] : (tf.concat(heads, 1) as tf.Tensor2D);
+      // x += Σ_h a_h Wo[h·dh:(h+1)·dh, :]  (avoids a slow column concat on wasm)
+      const wo = nH === 1 ? [w['attn.o']] : tf.split(w['attn.o'], nH, 0);
+      let o = tf.addN(heads.map((a, i) => tf.matMul(a, wo[i] as tf.Tensor2D)));
+      if (w['attn.o.bias']) o = tf.add(o, w['attn.o.bias']);
+      if (ctx.probes?.attn) o = tf.add(o, ctx.probes.attn);
+      x = tf.add(x, o) as tf.Tensor2D;
     }
-    if (ctx.capture) capture.attnHidden = heads.length === 1 ? heads[0] : (tf.concat(heads, 1) as tf.Tensor2D);
-    // x += Σ_h a_h Wo[h·dh:(h+1)·dh, :]  (avoids a slow column concat on wasm)
-    const wo = nH === 1 ? [w['attn.o']] : tf.split(w['attn.o'], nH, 0);
-    let o = tf.addN(heads.map((a, i) => tf.matMul(a, wo[i] as tf.Tensor2D)));
-    if (w['attn.o.bias']) o = tf.add(o, w['attn.o.bias']);
-    if (ctx.probes?.attn) o = tf.add(o, ctx.probes.attn);
-    x = tf.add(x, o) as tf.Tensor2D;
   } else if (w['attn.o.bias']) {
     x = tf.add(x, w['attn.o.bias']) as tf.Tensor2D; // every head removed: only the output bias remains
   }
@@ -221,5 +234,7 @@ function attentionModuleBatched(x: tf.Tensor2D, h: tf.Tensor2D, w: BlockTensors,
   }
   const hidden = attentionBatched(q, k, v, kvIndexOfHeads(cfg, shape), dh, ctx.mask, ctx.gates?.heads);
   if (ctx.capture) capture.attnHidden = hidden;
-  return tf.add(x, linear(hidden, w['attn.o'], w['attn.o.bias'])) as tf.Tensor2D;
+  let o = linear(hidden, w['attn.o'], w['attn.o.bias']);
+  if (ctx.probes?.attn) o = tf.add(o, ctx.probes.attn);
+  return tf.add(x, o) as tf.Tensor2D;
 }

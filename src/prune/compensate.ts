@@ -11,6 +11,7 @@
 // folding P⁰[:, R] μ_R on top of an uncentred fit would double-count the mean that P_S already rebuilt.
 import { solveSpd } from '../linalg/triangular';
 import { PRUNE_DEFAULTS } from './defaults';
+import { lapack } from '../linalg/blas';
 
 export interface CompensationResult {
   /** [n, d] row-major: compensated rows for kept columns, zeros for removed ones. */
@@ -56,17 +57,29 @@ export function compensate({ W0, H, n, d, kept }: CompensationInput, opts: Compe
   if (k > 0) {
     // A = Hc[S, S] + δI, B = Hc[S, :] W⁰ (float64).
     const A = new Float64Array(k * k);
-    const B = new Float64Array(k * d);
+    let B = new Float64Array(k * d);
     for (let a = 0; a < k; a++) {
       const i = kept[a];
       for (let b = 0; b < k; b++) A[a * k + b] = hc(i, kept[b]);
       A[a * k + a] += delta;
-      const Ba = a * d;
-      for (let j = 0; j < n; j++) {
-        const h = hc(i, j);
-        if (h === 0) continue;
-        const wj = j * d;
-        for (let c = 0; c < d; c++) B[Ba + c] += h * W0[wj + c];
+    }
+    const la = lapack();
+    if (la) {
+      // one float64 GEMM (k·n·d: 5 GMAC for an OPT-125M FFN module) instead of the JS triple loop
+      const Hs = new Float64Array(k * n);
+      for (let a = 0; a < k; a++) for (let j = 0; j < n; j++) Hs[a * n + j] = hc(kept[a], j);
+      la.dgemm(false, false, k, d, n, 1, Hs, Float64Array.from(W0), 0, B);
+    } else {
+      B = new Float64Array(k * d);
+      for (let a = 0; a < k; a++) {
+        const i = kept[a];
+        const Ba = a * d;
+        for (let j = 0; j < n; j++) {
+          const h = hc(i, j);
+          if (h === 0) continue;
+          const wj = j * d;
+          for (let c = 0; c < d; c++) B[Ba + c] += h * W0[wj + c];
+        }
       }
     }
     // δ is already on the diagonal: damp 0 (the solver retries with a tiny damping only if A is singular).

@@ -2,6 +2,8 @@
 // Gram matrix H [n, n], the module weight w_m and the damping δ. Everything here is host data.
 import { tf } from '../backend';
 import { read } from '../util/read';
+import { lapack } from '../linalg/blas';
+import { eigenbasisEngine } from './admm/eigenbasis';
 import { Model } from '../model/model';
 import { ModuleSpec, moduleSpecs } from './coupling';
 import { CalibrationStats } from './stats';
@@ -45,9 +47,20 @@ export interface ProblemOptions {
   damp?: number;
 }
 
-/** tr(Wᵀ H W) on the device in float32 (n²·d work; fine for a float32 weight). */
+/**
+ * tr(Wᵀ H W) in float32 (n²·d work; fine for a float32 weight): OpenBLAS sgemm on the CPU backends when it is
+ * active (eigenbasis.ts's rule), else on the device.
+ */
 async function quadForm(H: Float64Array, W: Float32Array, n: number, d: number): Promise<number> {
   if (n === 0) return 0;
+  const la = eigenbasisEngine() === 'openblas' ? lapack() : null;
+  if (la) {
+    const HW = new Float32Array(n * d);
+    la.sgemm(false, false, n, d, n, 1, Float32Array.from(H), W, 0, HW);
+    let s = 0;
+    for (let i = 0; i < HW.length; i++) s += W[i] * HW[i];
+    return s;
+  }
   return (await read(() => {
     const w = tf.tensor2d(W, [n, d]);
     return tf.sum(tf.mul(w, tf.matMul(tf.tensor2d(Float32Array.from(H), [n, n]), w)));

@@ -79,7 +79,12 @@ export interface PruneReport {
   admm?: { iterations: number; converged: boolean; finalReport: AdmmReport };
   /** The temperature search, when one ran (Infinity is reported as null in JSON: uniform). */
   temperatureSearch?: { grid: number[]; heldOutLoss: number[]; chosen: number };
-  seconds: { stats: number; select: number; finalize: number; total: number };
+  /**
+   * Wall time per phase: stats (calibration Grams), problems (per-module problems from the Grams), select (mask
+   * selection, all of it), finalize (compensation + slicing), total; for structprune also the parts of select:
+   * eigendecompositions (scaling, eigh and G per module) and admm (the iterations).
+   */
+  seconds: { stats: number; problems?: number; select: number; finalize: number; total: number; eigendecompositions?: number; admm?: number };
   /** Memory meter over the whole call (src/util/memory.ts): peak live tensor bytes, wasm heap, process maxRSS. */
   memory: MemoryUsage;
 }
@@ -127,7 +132,9 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   for (const g of stats.grams) assertFinite(g.H, g.id, 'Gram matrix H = Σ aaᵀ (activations too large for float64 sums)');
   const tStats = since(t0);
   const sensitivity = weighting !== 'loss' ? undefined : opts.sensitivity ?? (await blockwiseOutputGradients(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('sensitivity', d, t) }));
+  const tp = performance.now();
   const problems: ModuleProblem[] = await buildProblems(model, stats, { weighting, damp, sensitivity });
+  const tProblems = since(tp);
   // The modules, their unit costs and total cost: computed once here and passed down (finalize, slicing, report).
   const specs = moduleSpecs(model.config, model.weights);
   const totalCost = totalUnitCost(specs);
@@ -137,12 +144,16 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   let admm: PruneReport['admm'];
   let admmOptions: Required<AdmmOptions> | undefined;
   let temperatureSearch: PruneReport['temperatureSearch'];
+  let tEigh: number | undefined;
+  let tAdmm: number | undefined;
   if (opts.method === 'local') mask = localMask(problems, budget);
   else if (opts.method === 'global-threshold') mask = globalThresholdMask(problems, budget);
   else if (opts.method === 'global') mask = await globalFisherMask(model, opts.windows, budget, (d, t) => opts.onProgress?.('fisher', d, t));
   else if (opts.method === 'global:taylor') mask = await globalMask(model, opts.windows, budget, { onProgress: (d, t) => opts.onProgress?.('taylor', d, t) });
   else {
+    const te = performance.now();
     const problem = await buildAdmmProblem(problems, opts.sparsity, admmOpts, (d, t) => opts.onProgress?.('admm-setup', d, t));
+    tEigh = since(te);
     const rule = problem.options.allocation;
     const energyRule = rule === 'softmax' || rule === 'fermi-dirac';
     const variant = opts.allocationVariant;
@@ -165,7 +176,9 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
       : null;
     const resumed = ckpt?.load() ?? undefined;
     if (resumed) resumed.reports.forEach((r) => opts.onReport?.(r));
+    const ta = performance.now();
     const state = await runAdmm(problem, { state: resumed, onReport: opts.onReport, onState: (s) => ckpt?.save(s) });
+    tAdmm = since(ta);
     mask = {};
     problem.modules.forEach((m, i) => (mask[m.id] = state.modules[i].removed));
     admm = { iterations: state.iteration, converged: state.converged, finalReport: state.reports[state.reports.length - 1] };
@@ -188,7 +201,7 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
     calibration: { samples: opts.windows.length, seqlen: opts.windows[0].length, tokens: stats.tokens },
     admm,
     ...(temperatureSearch ? { temperatureSearch } : {}),
-    seconds: { stats: tStats, select: tSelect, finalize: tFinal, total: since(t0) },
+    seconds: { stats: tStats, problems: tProblems, select: tSelect, finalize: tFinal, total: since(t0), ...(tEigh === undefined ? {} : { eigendecompositions: tEigh, admm: tAdmm }) },
     memory: meter.stop(),
   };
   return { model: pruned, mask, report, stats, sensitivity };

@@ -1,5 +1,6 @@
 // Bundles the browser page (src/web/app.ts and the library modules it imports) with esbuild, in memory.
-// The browser gets src/web/browserBackend.ts wherever the library imports src/backend.ts, and a two-line
+// The browser gets src/web/browserBackend.ts wherever the library imports src/backend.ts, declining twins of
+// the native-library modules (src/web/shims/blas.ts, attentionFused.ts), and a two-line
 // shim for node's `util` (only `inspect.custom`, the symbol the ADMM state's REPL hook uses). Any other
 // node built-in imported by a project source reached from app.ts fails the build, naming the importer: the page must not depend on
 // fs, path, child_process, ….
@@ -19,6 +20,13 @@ export function browserPlugin(): Plugin {
       build.onResolve({ filter: /(^|\/)backend$/ }, (args) => {
         const target = path.resolve(args.resolveDir, args.path);
         if (target === path.join(SRC_DIR, 'backend')) return { path: path.join(WEB_DIR, 'browserBackend.ts') };
+        return undefined;
+      });
+      // Native-library paths (OpenBLAS, the fused attention kernel; koffi) have browser twins that decline.
+      build.onResolve({ filter: /(^|\/)(blas|attentionFused)$/ }, (args) => {
+        const target = path.resolve(args.resolveDir, args.path);
+        if (target === path.join(SRC_DIR, 'linalg', 'blas')) return { path: path.join(WEB_DIR, 'shims', 'blas.ts') };
+        if (target === path.join(SRC_DIR, 'model', 'attentionFused')) return { path: path.join(WEB_DIR, 'shims', 'attentionFused.ts') };
         return undefined;
       });
       build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {

@@ -82,3 +82,32 @@ test('keeping nothing returns zeros; keeping everything returns W⁰ (damp 0)', 
   const all = compensate({ W0, H, n, d, kept: [0, 1, 2, 3, 4, 5] }, { damp: 0 }).W;
   for (let i = 0; i < W0.length; i++) assert.ok(Math.abs(all[i] - W0[i]) < 1e-4);
 });
+
+test('OpenBLAS (dgemm for Hc[S, :] W⁰) and TypeScript paths give the same compensation', async () => {
+  const { setBlas, blasInfo } = await import('../../src/linalg/blas');
+  const initial = blasInfo().mode;
+  const rng = createRng(21);
+  const [n, d, T] = [40, 9, 70];
+  const A = Array.from({ length: T * n }, () => rng.normal() + 0.2);
+  const H = new Float64Array(n * n);
+  const sum = new Float64Array(n);
+  for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) {
+    sum[i] += A[t * n + i];
+    for (let j = 0; j < n; j++) H[i * n + j] += A[t * n + i] * A[t * n + j];
+  }
+  const W0 = Float32Array.from({ length: n * d }, () => rng.normal());
+  const kept = Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 1);
+  const run = () => compensate({ W0, H, n, d, kept }, { centre: { sum, tokens: T } });
+  try {
+    setBlas('ts');
+    const ts = run();
+    setBlas('auto');
+    const auto = run();
+    let dw = 0;
+    for (let i = 0; i < ts.W.length; i++) dw = Math.max(dw, Math.abs(ts.W[i] - auto.W[i]));
+    assert.ok(dw < 1e-5, `W differs by ${dw}`);
+    for (let c = 0; c < d; c++) assert.ok(Math.abs(ts.biasDelta![c] - auto.biasDelta![c]) < 1e-5);
+  } finally {
+    setBlas(initial);
+  }
+});

@@ -14,6 +14,16 @@ import { createRng } from '../../src/util/rng';
 
 const IDS = [1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426];
 
+/**
+ * Float32 equality of two logit vectors up to summation order: 2e-6 of the largest logit (OpenBLAS sgemm sums a
+ * sliced product in another order than the zeroed one: 3e-5 on logits up to ≈ 20 measured).
+ */
+function f32Tol(b: ArrayLike<number>): number {
+  let m = 1;
+  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(b[i]));
+  return 2e-6 * m;
+}
+
 function randomMask(model: Model, p: number, seed: number): RemovedMask {
   const rng = createRng(seed);
   const mask: RemovedMask = {};
@@ -62,7 +72,7 @@ test('zero mode gives the same logits as zeroing the activations', async () => {
   assert.ok(maxAbsDiff(a, logitsOf(model, IDS)) > 1e-2, 'the mask must change the logits');
 });
 
-test('sliced equals zeroed (≤ 1e-5) and the parameter delta equals the removed cost', async () => {
+test('sliced equals zeroed (≤ 2e-6 of the largest logit) and the parameter delta equals the removed cost', async () => {
   const { model } = await stories260K();
   const mask = randomMask(model, 0.4, 2);
   // remove both query heads of KV group 1 in layer 0, so its K/V rows go too
@@ -71,7 +81,7 @@ test('sliced equals zeroed (≤ 1e-5) and the parameter delta equals the removed
   assert.deepEqual(sliced.config.layers![0].kvHeads.includes(1), false);
   const a = logitsOf(zeroUnits(model, mask), IDS);
   const b = logitsOf(sliced, IDS);
-  assert.ok(maxAbsDiff(a, b) <= 1e-5, `diff ${maxAbsDiff(a, b)}`);
+  assert.ok(maxAbsDiff(a, b) <= f32Tol(b), `diff ${maxAbsDiff(a, b)} (tolerance ${f32Tol(b)})`);
   const specs = moduleSpecs(model.config, model.weights);
   const { removedCost } = maskCost(specs, mask);
   const kvRemoved = sliced.config.layers!.reduce((n, s) => n + (model.config.nKvHeads - s.kvHeads.length), 0);
@@ -86,7 +96,8 @@ test('slicing twice composes (a pruned model can be pruned again)', async () => 
   const once = sliceModel(model, m1);
   const m2 = randomMask(once, 0.3, 4);
   const twice = sliceModel(once, m2);
-  assert.ok(maxAbsDiff(logitsOf(zeroUnits(once, m2), IDS), logitsOf(twice, IDS)) <= 1e-5);
+  const tw = logitsOf(twice, IDS);
+  assert.ok(maxAbsDiff(logitsOf(zeroUnits(once, m2), IDS), tw) <= f32Tol(tw));
   for (let l = 0; l < 5; l++) assert.ok(twice.config.layers![l].ffn.every((u) => once.config.layers![l].ffn.includes(u)));
 });
 

@@ -7,9 +7,8 @@
 //   G  = 2 H̃ W̃⁰                                     (the constant part of the P-step right-hand side)
 // so that w_m f_m(P) = tr((W̃ − W̃⁰)ᵀ H̃ (W̃ − W̃⁰)). Everything here is host data; the device sees one
 // module's Q, G and iterates at a time (step.ts).
-import { tf } from '../../backend';
-import { read } from '../../util/read';
 import { eigh } from '../../linalg/eigh';
+import { intoEigenbasis, outOfEigenbasis } from './eigenbasis';
 import { ModuleProblem, unitEnergies } from '../moduleProblems';
 import { moduleEnergies } from '../moduleEnergies';
 import { allocate, AllocationKind } from '../allocation';
@@ -57,6 +56,8 @@ export interface AdmmModule {
   W0: Float32Array;
   /** G = 2 H̃ W̃⁰ [n, d]. */
   G: Float32Array;
+  /** Ŵ⁰ = Qᵀ W̃⁰ [n, d]: W̃⁰ in the eigenbasis (the P-step and objective work there; Qᵀ G = 2 Λ Ŵ⁰). */
+  W0h: Float32Array;
   /** Dense unit energies e_j (§3), for the allocation. */
   energies: Float64Array;
 }
@@ -97,14 +98,14 @@ export async function buildAdmmModule(p: ModuleProblem): Promise<AdmmModule> {
   const eig = Float32Array.from(values, (v) => Math.max(v, 0)); // H̃ is PSD: clip rounding negatives
   const Q32 = Float32Array.from(Q);
   let G: Float32Array = new Float32Array(0);
+  let W0h: Float32Array = new Float32Array(0);
   if (n > 0) {
-    G = (await read(() => {
-      const q = tf.tensor2d(Q32, [n, n]);
-      const y = tf.mul(tf.matMul(tf.transpose(q), tf.tensor2d(W0s, [n, d])), tf.tensor2d(eig, [n, 1]));
-      return tf.mul(tf.matMul(q, y), 2); // 2 Q Λ Qᵀ W̃⁰
-    })) as Float32Array;
+    W0h = await intoEigenbasis(Q32, W0s, n, d); // Ŵ⁰ = Qᵀ W̃⁰
+    const GhatScaled = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) GhatScaled[i * d + c] = 2 * eig[i] * W0h[i * d + c];
+    G = await outOfEigenbasis(Q32, GhatScaled, n, d); // G = Q (2 Λ Ŵ⁰) = 2 Q Λ Qᵀ W̃⁰
   }
-  return { id: p.spec.id, spec: p.spec, n, d, sqrtD, eig, Q: Q32, W0: W0s, G, energies: unitEnergies(p) };
+  return { id: p.spec.id, spec: p.spec, n, d, sqrtD, eig, Q: Q32, W0: W0s, G, W0h, energies: unitEnergies(p) };
 }
 
 /** Build the ADMM problem for target sparsity s. `onProgress(done, total)` after each module. */

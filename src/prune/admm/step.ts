@@ -1,9 +1,8 @@
 // One StructPrune ADMM iteration (METHOD.md §4), step by step. State is plain host data; `step` returns a
 // new state and never mutates its argument. Only one module's tensors are on the device at a time.
 import { inspect } from 'util';
-import { tf } from '../../backend';
-import { read } from '../../util/read';
 import { AdmmProblem, AdmmModule } from './problem';
+import { intoEigenbasis, outOfEigenbasis } from './eigenbasis';
 import { thresholdProjection, topKProjection } from '../projection';
 
 export interface AdmmModuleState {
@@ -16,6 +15,12 @@ export interface AdmmModuleState {
   U: Float32Array;
   /** 1 = unit removed in Z̃ (indexed like spec.units). */
   removed: Uint8Array;
+  /**
+   * Ẑ = Qᵀ Z̃ and Û = Qᵀ Ũ: the same iterates in the eigenbasis, carried so that an iteration needs two
+   * products per module instead of three (eigenbasis.ts). Recomputed when absent (e.g. a resumed checkpoint).
+   */
+  Zh?: Float32Array;
+  Uh?: Float32Array;
 }
 
 /** Host-only numbers of one iteration. */
@@ -100,30 +105,53 @@ function maskRows(m: AdmmModule, V: Float32Array, removed: Uint8Array): Float32A
   return Z;
 }
 
-/** Σ_m tr((Z̃ − W̃⁰)ᵀ H̃ (Z̃ − W̃⁰)) = Σ_i λ_i ‖(Qᵀ (Z̃ − W̃⁰))_i‖², one module on the device at a time. */
+/** tr((Z̃ − W̃⁰)ᵀ H̃ (Z̃ − W̃⁰)) = Σ_i λ_i ‖(Ẑ − Ŵ⁰)_i‖² from Ẑ = Qᵀ Z̃ (float64 sum). */
+function objectiveInEigenbasis(m: AdmmModule, Zh: Float32Array): number {
+  let total = 0;
+  for (let i = 0; i < m.n; i++) {
+    let row = 0;
+    for (let c = 0; c < m.d; c++) {
+      const e = Zh[i * m.d + c] - m.W0h[i * m.d + c];
+      row += e * e;
+    }
+    total += m.eig[i] * row;
+  }
+  return total;
+}
+
+/** Σ_m tr((Z̃ − W̃⁰)ᵀ H̃ (Z̃ − W̃⁰)) = Σ_i λ_i ‖(Qᵀ Z̃ − Ŵ⁰)_i‖², one product per module. */
 export async function feasibleObjective(problem: AdmmProblem, Z: readonly Float32Array[]): Promise<number> {
   let total = 0;
   for (const [i, m] of problem.modules.entries()) {
     if (m.n === 0) continue;
-    total += (await read(() => {
-      const q = tf.tensor2d(m.Q, [m.n, m.n]);
-      const e = tf.sub(tf.tensor2d(Z[i], [m.n, m.d]), tf.tensor2d(m.W0, [m.n, m.d]));
-      const y = tf.matMul(tf.transpose(q), e);
-      return tf.sum(tf.mul(tf.sum(tf.square(y), 1), tf.tensor1d(m.eig)));
-    }))[0];
+    total += objectiveInEigenbasis(m, await intoEigenbasis(m.Q, Z[i], m.n, m.d));
   }
   return total;
+}
+
+/** ŷ = diag(1/(2λ+ρ)) (Ĝ + ρ (Ẑ − Û)) with Ĝ = Qᵀ G = 2 Λ Ŵ⁰: the P-step in the eigenbasis (no product). */
+function pStepCoordinates(m: AdmmModule, Zh: Float32Array, Uh: Float32Array, rho: number): Float32Array {
+  const { n, d } = m;
+  const y = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const lam = m.eig[i];
+    const inv = 1 / (2 * lam + rho);
+    for (let c = 0; c < d; c++) {
+      const k = i * d + c;
+      y[k] = (2 * lam * m.W0h[k] + rho * (Zh[k] - Uh[k])) * inv;
+    }
+  }
+  return y;
 }
 
 /** P-step for one module: P̃ = (2 H̃ + ρ I)⁻¹ (2 H̃ W̃⁰ + ρ (Z̃ − Ũ)) = Q diag(1/(2λ+ρ)) Qᵀ (G + ρ (Z̃ − Ũ)). */
 export async function pStep(m: AdmmModule, Z: Float32Array, U: Float32Array, rho: number): Promise<Float32Array> {
   if (m.n === 0) return new Float32Array(0);
-  return (await read(() => {
-    const q = tf.tensor2d(m.Q, [m.n, m.n]); // [n, n]
-    const r = tf.add(tf.tensor2d(m.G, [m.n, m.d]), tf.mul(tf.sub(tf.tensor2d(Z, [m.n, m.d]), tf.tensor2d(U, [m.n, m.d])), rho)); // [n, d]
-    const inv = tf.div(1, tf.add(tf.mul(tf.tensor2d(m.eig, [m.n, 1]), 2), rho)); // [n, 1]
-    return tf.matMul(q, tf.mul(tf.matMul(tf.transpose(q), r), inv)); // explicit transpose: wasm fast path
-  })) as Float32Array;
+  const ZmU = new Float32Array(Z.length);
+  for (let k = 0; k < Z.length; k++) ZmU[k] = Z[k] - U[k];
+  // Qᵀ (Z̃ − Ũ) in one product; Ẑ − Û := that, Û := 0 (pStepCoordinates is linear in Ẑ − Û)
+  const y = pStepCoordinates(m, await intoEigenbasis(m.Q, ZmU, m.n, m.d), new Float32Array(ZmU.length), rho);
+  return outOfEigenbasis(m.Q, y, m.n, m.d);
 }
 
 function sumSq(a: Float32Array, b: Float32Array): number {
@@ -142,11 +170,13 @@ interface ReportInput {
   Zprev: Float32Array[] | null;
   removed: Uint8Array[];
   prevRemoved: Uint8Array[] | null;
+  /** Σ_m w_m f_m(Z̃), computed in the eigenbasis by the caller. */
+  objective: number;
   /** performance.now() at the start of the iteration. */
   t0: number;
 }
 
-async function report(problem: AdmmProblem, { iteration, rho, lambda, W, Z, Zprev, removed, prevRemoved, t0 }: ReportInput): Promise<AdmmReport> {
+async function report(problem: AdmmProblem, { iteration, rho, lambda, W, Z, Zprev, removed, prevRemoved, objective, t0 }: ReportInput): Promise<AdmmReport> {
   let primal = 0;
   let dual = 0;
   let flipped = 0;
@@ -164,11 +194,22 @@ async function report(problem: AdmmProblem, { iteration, rho, lambda, W, Z, Zpre
     totalCost += m.spec.units.length * m.spec.unitCost;
     return { id: m.id, units: m.spec.units.length, removed: r, sparsity: m.spec.units.length ? r / m.spec.units.length : 0 };
   });
-  const objective = await feasibleObjective(problem, Z);
   return {
     iteration, rho, lambda, primalResidual: primal, dualResidual: rho * rho * dual, objective,
     sparsity: totalCost ? removedCost / totalCost : 0, perModule, flipped, seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** Ẑ = Qᵀ Z̃ of every module (one product each) and the objective Σ λ_i ‖(Ẑ − Ŵ⁰)_i‖². */
+async function intoEigenbasisAll(problem: AdmmProblem, Z: readonly Float32Array[]): Promise<{ Zh: Float32Array[]; objective: number }> {
+  const Zh: Float32Array[] = [];
+  let objective = 0;
+  for (const [i, m] of problem.modules.entries()) {
+    const zh = m.n === 0 ? new Float32Array(0) : await intoEigenbasis(m.Q, Z[i], m.n, m.d);
+    objective += m.n === 0 ? 0 : objectiveInEigenbasis(m, zh);
+    Zh.push(zh);
+  }
+  return { Zh, objective };
 }
 
 /** Iteration 0: P̃ = P̃⁰, Ũ = 0, Z̃ = projection of P̃⁰. */
@@ -178,21 +219,41 @@ export async function init(problem: AdmmProblem): Promise<AdmmState> {
   const { removed, lambda } = projectZ(problem, W);
   const Z = problem.modules.map((m, i) => maskRows(m, W[i], removed[i]));
   const U = problem.modules.map((m) => new Float32Array(m.n * m.d));
-  const r = await report(problem, { iteration: 0, rho: 0, lambda, W, Z, Zprev: null, removed, prevRemoved: null, t0 });
+  const { Zh, objective } = await intoEigenbasisAll(problem, Z);
+  const r = await report(problem, { iteration: 0, rho: 0, lambda, W, Z, Zprev: null, removed, prevRemoved: null, objective, t0 });
   return printable({
     iteration: 0, rho: problem.options.rho0,
-    modules: problem.modules.map((m, i) => ({ id: m.id, W: W[i], Z: Z[i], U: U[i], removed: removed[i] })),
+    modules: problem.modules.map((m, i) => ({ id: m.id, W: W[i], Z: Z[i], U: U[i], removed: removed[i], Zh: Zh[i], Uh: new Float32Array(m.n * m.d) })),
     stable: 0, converged: false, reports: [r],
   });
 }
 
-/** One ADMM iteration: P-step (per module), Z-step (global), U-step, report, ρ update. */
+/**
+ * One ADMM iteration: P-step (per module), Z-step (global), U-step, report, ρ update. Per module two
+ * [n, n]×[n, d] products: P̃ = Q ŷ out of the eigenbasis, Ẑ = Qᵀ Z̃ into it (objective and next P-step).
+ */
 export async function step(problem: AdmmProblem, state: AdmmState): Promise<AdmmState> {
   const t0 = performance.now();
   const rho = state.rho;
-  // 1. P-step, one module resident at a time.
+  // 1. P-step, one module at a time, in the eigenbasis: ŷ = Qᵀ P̃ (diagonal), P̃ = Q ŷ.
   const W: Float32Array[] = [];
-  for (const [i, m] of problem.modules.entries()) W.push(await pStep(m, state.modules[i].Z, state.modules[i].U, rho));
+  const Y: Float32Array[] = [];
+  const UhPrev: Float32Array[] = [];
+  for (const [i, m] of problem.modules.entries()) {
+    const s = state.modules[i];
+    if (m.n === 0) {
+      W.push(new Float32Array(0));
+      Y.push(new Float32Array(0));
+      UhPrev.push(new Float32Array(0));
+      continue;
+    }
+    const Zh = s.Zh ?? (await intoEigenbasis(m.Q, s.Z, m.n, m.d));
+    const Uh = s.Uh ?? (await intoEigenbasis(m.Q, s.U, m.n, m.d));
+    const y = pStepCoordinates(m, Zh, Uh, rho);
+    W.push(await outOfEigenbasis(m.Q, y, m.n, m.d));
+    Y.push(y);
+    UhPrev.push(Uh);
+  }
   // 2. Z-step: Ṽ = P̃ + Ũ, global projection.
   const V = W.map((w, i) => {
     const u = state.modules[i].U;
@@ -202,15 +263,21 @@ export async function step(problem: AdmmProblem, state: AdmmState): Promise<Admm
   });
   const { removed, lambda } = projectZ(problem, V);
   const Z = problem.modules.map((m, i) => maskRows(m, V[i], removed[i]));
-  // 3. U-step: Ũ ← Ũ + P̃ − Z̃ (= Ṽ − Z̃).
+  // 3. U-step: Ũ ← Ũ + P̃ − Z̃ (= Ṽ − Z̃); in the eigenbasis Û ← Û + ŷ − Ẑ.
   const U = V.map((v, i) => {
     const u = new Float32Array(v.length);
     for (let k = 0; k < v.length; k++) u[k] = v[k] - Z[i][k];
     return u;
   });
+  const { Zh, objective } = await intoEigenbasisAll(problem, Z);
+  const Uh = Zh.map((zh, i) => {
+    const u = new Float32Array(zh.length);
+    for (let k = 0; k < zh.length; k++) u[k] = UhPrev[i][k] + Y[i][k] - zh[k];
+    return u;
+  });
   // 4. Report.
   const r = await report(problem, {
-    iteration: state.iteration + 1, rho, lambda, W, Z, Zprev: state.modules.map((s) => s.Z), removed, prevRemoved: state.modules.map((s) => s.removed), t0,
+    iteration: state.iteration + 1, rho, lambda, W, Z, Zprev: state.modules.map((s) => s.Z), removed, prevRemoved: state.modules.map((s) => s.removed), objective, t0,
   });
   // 5. ρ schedule and the stopping rule.
   const stable = r.flipped === 0 ? state.stable + 1 : 0;
@@ -218,7 +285,7 @@ export async function step(problem: AdmmProblem, state: AdmmState): Promise<Admm
   return printable({
     iteration: state.iteration + 1,
     rho: Math.min(problem.options.rhoMax, problem.options.kappa * rho),
-    modules: problem.modules.map((m, i) => ({ id: m.id, W: W[i], Z: Z[i], U: U[i], removed: removed[i] })),
+    modules: problem.modules.map((m, i) => ({ id: m.id, W: W[i], Z: Z[i], U: U[i], removed: removed[i], Zh: Zh[i], Uh: Uh[i] })),
     stable, converged, reports: [...state.reports, r],
   });
 }
