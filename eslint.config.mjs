@@ -4,7 +4,25 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const NODE_GLOBALS = Object.fromEntries(
-  ['require', 'module', 'exports', 'process', '__dirname', '__filename', 'console', 'Buffer', 'performance', 'setTimeout', 'clearTimeout', 'setImmediate', 'setInterval', 'clearInterval', 'URL', 'TextEncoder', 'TextDecoder'].map((g) => [g, 'readonly']),
+  [
+    'require',
+    'module',
+    'exports',
+    'process',
+    '__dirname',
+    '__filename',
+    'console',
+    'Buffer',
+    'performance',
+    'setTimeout',
+    'clearTimeout',
+    'setImmediate',
+    'setInterval',
+    'clearInterval',
+    'URL',
+    'TextEncoder',
+    'TextDecoder',
+  ].map((g) => [g, 'readonly']),
 );
 
 export default tseslint.config(
@@ -26,11 +44,6 @@ export default tseslint.config(
       // attaching `cause` as well is welcome but would touch 7 files of other branches now.
       'preserve-caught-error': 'off',
     },
-  },
-  {
-    // Files other branches are rewriting (issue 13 merge): two unused locals each; turn back to 'error' after the merge.
-    files: ['src/model/blocks.ts', 'src/prune/stats.ts', 'test/backend/threads.test.ts'],
-    rules: { '@typescript-eslint/no-unused-vars': 'warn', 'no-useless-assignment': 'warn' },
   },
   {
     files: ['**/*.js', '**/*.cjs'],

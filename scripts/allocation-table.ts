@@ -27,8 +27,15 @@ import { OutputGradients } from '../src/prune/blockBackward';
 import { ALLOCATION_VARIANTS, AllocationVariant } from '../src/prune/allocationVariants';
 
 export const DEFAULT_METHODS = [
-  'local', 'global-threshold', 'global', 'global:taylor',
-  'structprune', 'structprune:threshold', 'structprune:softmax', 'structprune:uniform', 'structprune:threshold/relative',
+  'local',
+  'global-threshold',
+  'global',
+  'global:taylor',
+  'structprune',
+  'structprune:threshold',
+  'structprune:softmax',
+  'structprune:uniform',
+  'structprune:threshold/relative',
 ];
 
 export interface MethodSpec {
@@ -48,7 +55,10 @@ export function parseMethod(label: string): MethodSpec {
   if (!(PRUNE_METHODS as readonly string[]).includes(method)) throw new Error(`method label "${label}": unknown method ${method}`);
   if (weighting && !MODULE_WEIGHTINGS.includes(weighting as ModuleWeighting)) throw new Error(`method label "${label}": unknown weighting ${weighting}`);
   return {
-    label, method: method as PruneMethod, allocation: allocation as AdmmAllocation | undefined, weighting: weighting as ModuleWeighting | undefined,
+    label,
+    method: method as PruneMethod,
+    allocation: allocation as AdmmAllocation | undefined,
+    weighting: weighting as ModuleWeighting | undefined,
     temperature: T === undefined ? undefined : T === 'auto' ? 'auto' : Number(T),
     variant: variant as AllocationVariant | undefined,
   };
@@ -85,19 +95,32 @@ export function markdown(rows: TableRow[], cols: { dataset: CorpusName; sparsity
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      methods: { type: 'string' }, sparsities: { type: 'string' }, seeds: { type: 'string' }, 'max-windows': { type: 'string' },
-      'extra-sparsity': { type: 'string' }, extra: { type: 'string' }, 'calib-samples': { type: 'string' }, 'calib-seqlen': { type: 'string' },
-      out: { type: 'string' }, model: { type: 'string' }, merge: { type: 'string' },
+      methods: { type: 'string' },
+      sparsities: { type: 'string' },
+      seeds: { type: 'string' },
+      'max-windows': { type: 'string' },
+      'extra-sparsity': { type: 'string' },
+      extra: { type: 'string' },
+      'calib-samples': { type: 'string' },
+      'calib-seqlen': { type: 'string' },
+      out: { type: 'string' },
+      model: { type: 'string' },
+      merge: { type: 'string' },
     },
   });
   if (values.merge) {
     // Combine the JSON files of runs split by seed or method into one table.
-    const parts = values.merge.split(',').map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as { settings: { sparsities: number[]; extraSparsity: number; seeds: number[] }; rows: TableRow[] });
+    const parts = values.merge
+      .split(',')
+      .map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as { settings: { sparsities: number[]; extraSparsity: number; seeds: number[] }; rows: TableRow[] });
     const rows = parts.flatMap((p) => p.rows);
     const labels = [...new Set(rows.map((r) => r.label))];
     const sps = [...new Set(rows.filter((r) => r.dataset === 'tinystories-val').map((r) => r.sparsity))].sort();
     const extras = [...new Set(rows.filter((r) => r.dataset !== 'tinystories-val').map((r) => `${r.dataset}@${r.sparsity}`))];
-    const cols = [...sps.map((sp) => ({ dataset: 'tinystories-val' as CorpusName, sparsity: sp })), ...extras.map((e) => ({ dataset: e.split('@')[0] as CorpusName, sparsity: Number(e.split('@')[1]) }))];
+    const cols = [
+      ...sps.map((sp) => ({ dataset: 'tinystories-val' as CorpusName, sparsity: sp })),
+      ...extras.map((e) => ({ dataset: e.split('@')[0] as CorpusName, sparsity: Number(e.split('@')[1]) })),
+    ];
     const out = values.out ?? 'results/allocation-table';
     const seeds = [...new Set(rows.map((r) => r.seed))].sort();
     fs.writeFileSync(`${out}.json`, JSON.stringify({ settings: { ...parts[0].settings, seeds }, rows }, null, 1));
@@ -122,9 +145,23 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(out) || '.', { recursive: true });
   const cols = [...sparsities.map((s) => ({ dataset: 'tinystories-val' as CorpusName, sparsity: s })), ...extra.map((d) => ({ dataset: d, sparsity: extraS }))];
   const write = () => {
-    const settings = { model: loaded.model.source.name, sparsities, seeds, maxWindows: maxWindows ?? 'all', extraSparsity: extraS, calibration: { samples: Number(values['calib-samples'] ?? 64), seqlen: Number(values['calib-seqlen'] ?? 256) } };
+    const settings = {
+      model: loaded.model.source.name,
+      sparsities,
+      seeds,
+      maxWindows: maxWindows ?? 'all',
+      extraSparsity: extraS,
+      calibration: { samples: Number(values['calib-samples'] ?? 64), seqlen: Number(values['calib-seqlen'] ?? 256) },
+    };
     fs.writeFileSync(`${out}.json`, JSON.stringify({ settings, rows }, null, 1));
-    fs.writeFileSync(`${out}.md`, `${markdown(rows, cols, methods.map((m) => m.label))}\n\nPerplexity, mean ± sd over seeds ${seeds.join(', ')}; ${settings.calibration.samples} × ${settings.calibration.seqlen} calibration tokens; evaluation on ${maxWindows ? `the first ${maxWindows}` : 'all'} windows of each set.\n`);
+    fs.writeFileSync(
+      `${out}.md`,
+      `${markdown(
+        rows,
+        cols,
+        methods.map((m) => m.label),
+      )}\n\nPerplexity, mean ± sd over seeds ${seeds.join(', ')}; ${settings.calibration.samples} × ${settings.calibration.seqlen} calibration tokens; evaluation on ${maxWindows ? `the first ${maxWindows}` : 'all'} windows of each set.\n`,
+    );
   };
   for (const seed of seeds) {
     const calib = await calibrationWindows(loaded, { samples: Number(values['calib-samples'] ?? 64), seqlen: Number(values['calib-seqlen'] ?? 256), seed });
@@ -135,7 +172,11 @@ async function main(): Promise<void> {
     for (const s of new Set([...sparsities, ...(extra.length ? [extraS] : [])])) {
       for (const m of methods) {
         const opts: PruneOptions = {
-          method: m.method, sparsity: s, windows: calib.windows, stats, sensitivity,
+          method: m.method,
+          sparsity: s,
+          windows: calib.windows,
+          stats,
+          sensitivity,
           ...(m.weighting ? { weighting: m.weighting } : {}),
           heldOut,
           ...(m.temperature === 'auto' ? { temperatureSearch: true } : typeof m.temperature === 'number' ? { temperatureSearch: false } : {}),
@@ -148,7 +189,17 @@ async function main(): Promise<void> {
         const sets = evalSets.filter((d) => (d === 'tinystories-val' ? sparsities.includes(s) : s === extraS));
         for (const d of sets) {
           const p = await perplexity(r.model, ids.get(d)!, { maxWindows });
-          const row: TableRow = { label: m.label, seed, sparsity: s, dataset: d, ppl: p.ppl, achieved: r.report.sparsity, pruneSeconds: r.report.seconds.total, temperature: r.report.options.admm?.temperature, heldOutLoss: r.report.temperatureSearch?.heldOutLoss };
+          const row: TableRow = {
+            label: m.label,
+            seed,
+            sparsity: s,
+            dataset: d,
+            ppl: p.ppl,
+            achieved: r.report.sparsity,
+            pruneSeconds: r.report.seconds.total,
+            temperature: r.report.options.admm?.temperature,
+            heldOutLoss: r.report.temperatureSearch?.heldOutLoss,
+          };
           rows.push(row);
           console.log(JSON.stringify(row));
         }

@@ -28,9 +28,16 @@ import { llamaCppBench } from '../src/gguf/llamaCpp';
 
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: 'stories260K' }, method: { type: 'string', default: 'structprune' }, sparsities: { type: 'string', default: '0.3,0.5' },
-    rounds: { type: 'string', default: '5' }, repeats: { type: 'string', default: '3' }, pp: { type: 'string', default: '256' }, tg: { type: 'string', default: '64' },
-    samples: { type: 'string', default: '16' }, seqlen: { type: 'string', default: '128' }, out: { type: 'string' },
+    model: { type: 'string', default: 'stories260K' },
+    method: { type: 'string', default: 'structprune' },
+    sparsities: { type: 'string', default: '0.3,0.5' },
+    rounds: { type: 'string', default: '5' },
+    repeats: { type: 'string', default: '3' },
+    pp: { type: 'string', default: '256' },
+    tg: { type: 'string', default: '64' },
+    samples: { type: 'string', default: '16' },
+    seqlen: { type: 'string', default: '128' },
+    out: { type: 'string' },
   },
 });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -71,7 +78,11 @@ async function main() {
   const out = values.out ?? fs.mkdtempSync(path.join(require('os').tmpdir(), 'sp-bench-gguf-'));
   fs.mkdirSync(out, { recursive: true });
   const sparsities = values.sparsities!.split(',').map(Number);
-  const calib = sampleCalibration(await corpusIds(loaded.codec, 'tinystories-train'), { nSamples: Number(values.samples), seqlen: Number(values.seqlen), seed: 0 });
+  const calib = sampleCalibration(await corpusIds(loaded.codec, 'tinystories-train'), {
+    nSamples: Number(values.samples),
+    seqlen: Number(values.seqlen),
+    seed: 0,
+  });
   const dense = countParams(loaded.model.weights);
   const models: { label: string; file: string; params: number; ggufParams: number }[] = [];
   const add = (label: string, l: LoadedModel) => {
@@ -82,7 +93,10 @@ async function main() {
   add('dense', loaded);
   for (const s of sparsities) {
     const t0 = performance.now();
-    const model = values.method === 'random' ? randomPrune(loaded.model, s) : (await prune(loaded.model, { method: values.method as PruneMethod, sparsity: s, windows: calib })).model;
+    const model =
+      values.method === 'random'
+        ? randomPrune(loaded.model, s)
+        : (await prune(loaded.model, { method: values.method as PruneMethod, sparsity: s, windows: calib })).model;
     process.stderr.write(`pruned ${values.method} ${s} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     add(`${values.method}-${s}`, { ...loaded, model });
   }
@@ -99,13 +113,23 @@ async function main() {
   }
   const ratio = (xs: Record<string, number[]>, l: string) => median(xs[l].map((v, i) => v / xs.dense[i]));
   const rows = models.map((m) => ({
-    model: values.model, variant: m.label, params: m.params, paramRatio: m.params / dense, ggufParams: m.ggufParams, ggufRatio: m.ggufParams / models[0].ggufParams,
-    ppTokS: median(pp[m.label]), tgTokS: median(tg[m.label]), ppRatio: ratio(pp, m.label), tgRatio: ratio(tg, m.label),
+    model: values.model,
+    variant: m.label,
+    params: m.params,
+    paramRatio: m.params / dense,
+    ggufParams: m.ggufParams,
+    ggufRatio: m.ggufParams / models[0].ggufParams,
+    ppTokS: median(pp[m.label]),
+    tgTokS: median(tg[m.label]),
+    ppRatio: ratio(pp, m.label),
+    tgRatio: ratio(tg, m.label),
   }));
   console.log('| model | variant | params | params ÷ dense | GGUF values ÷ dense | pp tok/s | pp ÷ dense | tg tok/s | tg ÷ dense |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.model} | ${r.variant} | ${r.params.toLocaleString('en-US')} | ${r.paramRatio.toFixed(3)} | ${r.ggufRatio.toFixed(3)} | ${r.ppTokS.toFixed(0)} | ${r.ppRatio.toFixed(2)} | ${r.tgTokS.toFixed(1)} | ${r.tgRatio.toFixed(2)} |`);
+    console.log(
+      `| ${r.model} | ${r.variant} | ${r.params.toLocaleString('en-US')} | ${r.paramRatio.toFixed(3)} | ${r.ggufRatio.toFixed(3)} | ${r.ppTokS.toFixed(0)} | ${r.ppRatio.toFixed(2)} | ${r.tgTokS.toFixed(1)} | ${r.tgRatio.toFixed(2)} |`,
+    );
   }
   console.log(JSON.stringify({ spec, rounds: Number(values.rounds), rows }));
 }

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
 
   // 1. the bundle
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const esbuild = require('esbuild') as typeof import('esbuild');
   await esbuild.build({
     entryPoints: [path.join(root, 'scripts', 'device', 'entry.ts')],
@@ -84,7 +84,12 @@ async function main(): Promise<void> {
 
   // 3. data
   const data = process.env.STRUCTPRUNE_DATA ? path.resolve(process.env.STRUCTPRUNE_DATA) : path.resolve(root, '..', 'shared', 'datasets');
-  for (const f of ['stories260K/stories260K.bin', 'stories260K/tok512.bin', 'tinystories/tinystories_validation_head.txt', 'tinystories/tinystories_train_head.txt']) {
+  for (const f of [
+    'stories260K/stories260K.bin',
+    'stories260K/tok512.bin',
+    'tinystories/tinystories_validation_head.txt',
+    'tinystories/tinystories_train_head.txt',
+  ]) {
     copy(path.join(data, f), path.join(out, 'data', f));
   }
 
@@ -92,8 +97,25 @@ async function main(): Promise<void> {
   const aptDir = path.join(root, '.webgpu', 'apt');
   if (!fs.existsSync(path.join(aptDir, 'sources.list'))) execFileSync('bash', [path.join(root, 'scripts', 'setup-webgpu.sh')], { stdio: 'inherit' });
   fs.mkdirSync(path.join(out, 'debs'));
-  execFileSync('apt-get', ['-q', '-o', 'DPkg::Lock::Timeout=600', '-o', `Dir::Etc::SourceList=${aptDir}/sources.list`, '-o', `Dir::Etc::SourceParts=${aptDir}/parts`,
-    '-o', `Dir::State::Lists=${aptDir}/lists`, '-o', `Dir::Cache=${aptDir}/cache`, 'download', 'libvulkan1'], { cwd: path.join(out, 'debs'), stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    'apt-get',
+    [
+      '-q',
+      '-o',
+      'DPkg::Lock::Timeout=600',
+      '-o',
+      `Dir::Etc::SourceList=${aptDir}/sources.list`,
+      '-o',
+      `Dir::Etc::SourceParts=${aptDir}/parts`,
+      '-o',
+      `Dir::State::Lists=${aptDir}/lists`,
+      '-o',
+      `Dir::Cache=${aptDir}/cache`,
+      'download',
+      'libvulkan1',
+    ],
+    { cwd: path.join(out, 'debs'), stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 
   // 5. the check
   copy(path.join(root, 'scripts', 'device-check.sh'), path.join(out, 'device-check.sh'));
@@ -101,7 +123,10 @@ async function main(): Promise<void> {
 
   const total = sizeOf(out);
   const mib = total / 2 ** 20;
-  const parts = fs.readdirSync(out).map((f) => `${f} ${(sizeOf(path.join(out, f)) / 2 ** 20).toFixed(1)}`).join(', ');
+  const parts = fs
+    .readdirSync(out)
+    .map((f) => `${f} ${(sizeOf(path.join(out, f)) / 2 ** 20).toFixed(1)}`)
+    .join(', ');
   console.log(JSON.stringify({ out, totalMiB: Number(mib.toFixed(1)), limitMiB: LIMIT_MIB, seconds: Number(((performance.now() - t0) / 1000).toFixed(1)) }));
   console.log(`parts (MiB): ${parts}`);
   if (mib > LIMIT_MIB) throw new Error(`device bundle is ${mib.toFixed(1)} MiB, over the ${LIMIT_MIB} MiB limit`);

@@ -110,9 +110,7 @@ export function toScript(input: string): string {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true, alwaysStrict: false, sourceMap: false },
     reportDiagnostics: false,
   }).outputText;
-  return js
-    .replace(/^"use strict";\n/, '')
-    .replace(/^Object\.defineProperty\(exports, "__esModule", \{ value: true \}\);\n/m, '');
+  return js.replace(/^"use strict";\n/, '').replace(/^Object\.defineProperty\(exports, "__esModule", \{ value: true \}\);\n/m, '');
 }
 
 async function main(): Promise<void> {
@@ -124,7 +122,9 @@ async function main(): Promise<void> {
   (globalThis as unknown as Record<string, unknown>).sp = require(index);
   checker.check('');
   if (process.stdin.isTTY) {
-    process.stdout.write(`StructPrune-TS REPL (${info.name} backend): the library is \`sp\`, typed, with top-level await. Try \`const m = await sp.loadModel()\`; .help lists commands.\n`);
+    process.stdout.write(
+      `StructPrune-TS REPL (${info.name} backend): the library is \`sp\`, typed, with top-level await. Try \`const m = await sp.loadModel()\`; .help lists commands.\n`,
+    );
   }
   const server = nodeRepl.start({ prompt: '> ', useGlobal: true });
   const nodeEval = server.eval;

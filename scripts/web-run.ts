@@ -17,7 +17,13 @@ import { loadModel } from '../src/model/load';
 import { calibrationWindows } from '../src/data/calibrationWindows';
 import { prune } from '../src/prune/prune';
 
-type Hook = { structpruneWeb: { longestTaskMs(): number; result(): { ppl: number; densePpl: number; timing: { pruneSeconds: number; evalSeconds: number }; report: { admm: { iterations: number } } } | null; busy(): boolean } };
+type Hook = {
+  structpruneWeb: {
+    longestTaskMs(): number;
+    result(): { ppl: number; densePpl: number; timing: { pruneSeconds: number; evalSeconds: number }; report: { admm: { iterations: number } } } | null;
+    busy(): boolean;
+  };
+};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { calib: { type: 'string', default: '16,64' }, screenshot: { type: 'string', default: '' } } });
@@ -25,8 +31,19 @@ async function main(): Promise<void> {
   const web = await startWebServer({ port: 0 });
   const loaded = await loadModel('stories260K');
   const context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'web-run-')), {
-    executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1200, height: 1500 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1200, height: 1500 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
@@ -40,16 +57,35 @@ async function main(): Promise<void> {
       await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.longestTaskMs());
       const t0 = Date.now();
       await page.click('#btn-run');
-      await page.waitForFunction(() => {
-        const w = (globalThis as unknown as Hook).structpruneWeb;
-        return w.result() !== null && !w.busy();
-      }, null, { timeout: 600_000 });
+      await page.waitForFunction(
+        () => {
+          const w = (globalThis as unknown as Hook).structpruneWeb;
+          return w.result() !== null && !w.busy();
+        },
+        null,
+        { timeout: 600_000 },
+      );
       const wall = (Date.now() - t0) / 1000;
       const r = (await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.result()))!;
       const longestTaskMs = await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.longestTaskMs());
       const calib = await calibrationWindows(loaded, { samples, seqlen: 256, seed: 0 });
       const node = await prune(loaded.model, { method: 'structprune', sparsity: 0.3, windows: calib.windows, admm: { allocation: 'threshold' } });
-      console.log(JSON.stringify({ nodePruneSeconds: node.report.seconds.total, sparsity: 0.3, allocation: 'threshold', calibration: `${samples}x256`, pageLoadSeconds: loadSeconds, runToPrunedSeconds: r.timing.pruneSeconds, evalAndTextSeconds: r.timing.evalSeconds, driverWallSeconds: wall, longestBlockedMs: Math.round(longestTaskMs), iterations: r.report.admm.iterations, ppl: r.ppl, densePpl: r.densePpl }));
+      console.log(
+        JSON.stringify({
+          nodePruneSeconds: node.report.seconds.total,
+          sparsity: 0.3,
+          allocation: 'threshold',
+          calibration: `${samples}x256`,
+          pageLoadSeconds: loadSeconds,
+          runToPrunedSeconds: r.timing.pruneSeconds,
+          evalAndTextSeconds: r.timing.evalSeconds,
+          driverWallSeconds: wall,
+          longestBlockedMs: Math.round(longestTaskMs),
+          iterations: r.report.admm.iterations,
+          ppl: r.ppl,
+          densePpl: r.densePpl,
+        }),
+      );
     }
     if (values.screenshot) {
       await page.screenshot({ path: String(values.screenshot), fullPage: true });

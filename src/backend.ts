@@ -140,7 +140,6 @@ async function activate(name: BackendName, reason: string, threadsRequested: num
 }
 
 function webgpuModule(): typeof import('./backendWebgpu') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('./backendWebgpu') as typeof import('./backendWebgpu');
 }
 
@@ -164,10 +163,7 @@ async function setBackendQuietly(name: BackendName): Promise<boolean> {
  * every public async entry point of the library does. `opts.threads` (wasm only) is read at the first
  * wasm initialisation; asking later for a different count rejects.
  */
-export function initBackend(
-  nameOrOpts?: BackendName | InitBackendOptions,
-  opts: InitBackendOptions = {},
-): Promise<BackendInfo> {
+export function initBackend(nameOrOpts?: BackendName | InitBackendOptions, opts: InitBackendOptions = {}): Promise<BackendInfo> {
   if (typeof nameOrOpts === 'object' && nameOrOpts !== null) opts = nameOrOpts;
   const name = typeof nameOrOpts === 'string' ? nameOrOpts : opts.backend;
   if (name !== undefined && !BACKENDS.includes(name)) {
@@ -206,9 +202,7 @@ export function initBackend(
     reason = 'requested by initBackend()';
   } else if (env) {
     if (!BACKENDS.includes(env as BackendName)) {
-      return Promise.reject(
-        new Error(`STRUCTPRUNE_BACKEND="${env}" is not one of ${BACKENDS.join('|')}`),
-      );
+      return Promise.reject(new Error(`STRUCTPRUNE_BACKEND="${env}" is not one of ${BACKENDS.join('|')}`));
     }
     wanted = env as BackendName;
     reason = 'STRUCTPRUNE_BACKEND';

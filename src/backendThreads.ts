@@ -80,9 +80,7 @@ export async function installThreadedWasm(threads: number, opts: ThreadedWasmOpt
   const existing = engine.registry[BACKEND_NAME] as (BackendWasm & { [THREADED]?: number }) | undefined;
   if (existing?.[THREADED] !== undefined) return { threads: existing[THREADED], startSeconds: 0 };
   if (existing) {
-    throw new Error(
-      'the single-threaded wasm backend is already initialised; ask for threads before the first initBackend()',
-    );
+    throw new Error('the single-threaded wasm backend is already initialised; ask for threads before the first initBackend()');
   }
   if (!tf.findBackendFactory(BACKEND_NAME)) throw new Error('tfjs backend "wasm" is not registered: require @tensorflow/tfjs-backend-wasm first');
 
@@ -107,10 +105,7 @@ export async function installThreadedWasm(threads: number, opts: ThreadedWasmOpt
 }
 
 /** Load the threaded build with Node pthread workers and wrap it in tfjs's BackendWasm. */
-function startThreadedBackend(
-  threads: number,
-  timeoutMs: number,
-): Promise<{ backend: BackendWasm; module: ThreadedModule }> {
+function startThreadedBackend(threads: number, timeoutMs: number): Promise<{ backend: BackendWasm; module: ThreadedModule }> {
   const wasmPkg = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   const factoryPath = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
   const dir = path.dirname(factoryPath);
@@ -165,10 +160,7 @@ function startThreadedBackend(
       // XNNPACK's pool size is min(requested, logical cores / 2, 8): report enough cores for `threads`.
       const imports = { ...info, env: { ...info.env, emscripten_num_logical_cores: () => 2 * threads } };
       const wasmApi = (globalThis as unknown as { WebAssembly: WasmGlobal }).WebAssembly;
-      wasmApi.instantiate(wasmBytes, imports).then(
-        (r) => receive(r.instance, r.module),
-        fail,
-      );
+      wasmApi.instantiate(wasmBytes, imports).then((r) => receive(r.instance, r.module), fail);
       return {};
     };
     const config: Record<string, unknown> = {

@@ -56,7 +56,7 @@ const RTLD_NODELETE = 0x1000;
 
 const SETUP_HINT =
   'without a GPU run `bash scripts/setup-webgpu.sh` (software Vulkan, Mesa lavapipe, into .webgpu/); on a GPU ' +
-  'machine point VK_ICD_FILENAMES at the driver\'s Vulkan ICD (NVIDIA: /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ' +
+  "machine point VK_ICD_FILENAMES at the driver's Vulkan ICD (NVIDIA: /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json " +
   'or /usr/share/vulkan/icd.d/nvidia_icd.json) and make libvulkan.so.1 loadable';
 
 function projectRoot(): string {
@@ -151,15 +151,35 @@ function dawnNodePath(): string {
 // dynamic-offset limits are left at their defaults: tfjs uses no dynamic offsets, and asking for lavapipe's
 // 10^6 makes Dawn print a warning for every pipeline.
 const LIMIT_NAMES = [
-  'maxTextureDimension1D', 'maxTextureDimension2D', 'maxTextureDimension3D', 'maxTextureArrayLayers',
-  'maxBindGroups', 'maxBindGroupsPlusVertexBuffers', 'maxBindingsPerBindGroup',
-  'maxSampledTexturesPerShaderStage', 'maxSamplersPerShaderStage', 'maxStorageBuffersPerShaderStage',
-  'maxStorageTexturesPerShaderStage', 'maxUniformBuffersPerShaderStage', 'maxUniformBufferBindingSize',
-  'maxStorageBufferBindingSize', 'minUniformBufferOffsetAlignment', 'minStorageBufferOffsetAlignment',
-  'maxVertexBuffers', 'maxBufferSize', 'maxVertexAttributes', 'maxVertexBufferArrayStride',
-  'maxInterStageShaderVariables', 'maxColorAttachments', 'maxColorAttachmentBytesPerSample',
-  'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX',
-  'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupSizeZ', 'maxComputeWorkgroupsPerDimension',
+  'maxTextureDimension1D',
+  'maxTextureDimension2D',
+  'maxTextureDimension3D',
+  'maxTextureArrayLayers',
+  'maxBindGroups',
+  'maxBindGroupsPlusVertexBuffers',
+  'maxBindingsPerBindGroup',
+  'maxSampledTexturesPerShaderStage',
+  'maxSamplersPerShaderStage',
+  'maxStorageBuffersPerShaderStage',
+  'maxStorageTexturesPerShaderStage',
+  'maxUniformBuffersPerShaderStage',
+  'maxUniformBufferBindingSize',
+  'maxStorageBufferBindingSize',
+  'minUniformBufferOffsetAlignment',
+  'minStorageBufferOffsetAlignment',
+  'maxVertexBuffers',
+  'maxBufferSize',
+  'maxVertexAttributes',
+  'maxVertexBufferArrayStride',
+  'maxInterStageShaderVariables',
+  'maxColorAttachments',
+  'maxColorAttachmentBytesPerSample',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
 ];
 
 interface DawnAdapter {
@@ -190,7 +210,7 @@ export function webgpuDetails(): WebgpuDetails | null {
 export function registerWebgpu(): void {
   const vulkan = prepareVulkan();
   const dawnNode = dawnNodePath();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const dawn = require(dawnNode) as Dawn;
   for (const [k, v] of Object.entries(dawn.globals)) {
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
@@ -199,39 +219,43 @@ export function registerWebgpu(): void {
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (!g.navigator) g.navigator = {};
   Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true, writable: true });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const webgpu = require('@tensorflow/tfjs-backend-webgpu') as typeof import('@tensorflow/tfjs-backend-webgpu');
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', async () => {
-    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (!adapter) {
-      throw new Error(`webgpu: Dawn found no GPU adapter (no usable Vulkan driver): ${SETUP_HINT}`);
-    }
-    const limits: Record<string, number> = {};
-    const adapterLimits = adapter.limits; // read once: Dawn on lavapipe warns on every read
-    for (const name of LIMIT_NAMES) {
-      const v = adapterLimits[name];
-      if (typeof v === 'number') limits[name] = v;
-    }
-    const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-    const device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
-    // tfjs reads device.limits per dispatch; each read builds a new object (and a Dawn warning on lavapipe)
-    const deviceLimits = (device as unknown as { limits: Record<string, number> }).limits;
-    Object.defineProperty(device, 'limits', { value: deviceLimits });
-    const granted: Record<string, number> = {};
-    for (const name of LIMIT_NAMES) if (typeof deviceLimits[name] === 'number') granted[name] = deviceLimits[name];
-    let reported = 0;
-    device.onuncapturederror = (ev) => {
-      if (reported++ < 3) process.stderr.write(`structprune: webgpu error: ${ev.error.message.split('\n')[0]}\n`);
-    };
-    const info = adapter.info;
-    details = {
-      adapter: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description },
-      limits: granted,
-      vulkanIcd: vulkan.icd,
-      vulkanSource: vulkan.source,
-      dawnNode,
-    };
-    return new webgpu.WebGPUBackend(device as never, info as never);
-  }, 3);
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+      if (!adapter) {
+        throw new Error(`webgpu: Dawn found no GPU adapter (no usable Vulkan driver): ${SETUP_HINT}`);
+      }
+      const limits: Record<string, number> = {};
+      const adapterLimits = adapter.limits; // read once: Dawn on lavapipe warns on every read
+      for (const name of LIMIT_NAMES) {
+        const v = adapterLimits[name];
+        if (typeof v === 'number') limits[name] = v;
+      }
+      const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+      const device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
+      // tfjs reads device.limits per dispatch; each read builds a new object (and a Dawn warning on lavapipe)
+      const deviceLimits = (device as unknown as { limits: Record<string, number> }).limits;
+      Object.defineProperty(device, 'limits', { value: deviceLimits });
+      const granted: Record<string, number> = {};
+      for (const name of LIMIT_NAMES) if (typeof deviceLimits[name] === 'number') granted[name] = deviceLimits[name];
+      let reported = 0;
+      device.onuncapturederror = (ev) => {
+        if (reported++ < 3) process.stderr.write(`structprune: webgpu error: ${ev.error.message.split('\n')[0]}\n`);
+      };
+      const info = adapter.info;
+      details = {
+        adapter: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description },
+        limits: granted,
+        vulkanIcd: vulkan.icd,
+        vulkanSource: vulkan.source,
+        dawnNode,
+      };
+      return new webgpu.WebGPUBackend(device as never, info as never);
+    },
+    3,
+  );
 }

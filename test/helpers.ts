@@ -46,9 +46,8 @@ export function tmpDir(prefix: string): string {
 
 /** Logits [T, vocab] of a host model for ids, as a Float32Array. */
 export function logitsOf(model: LoadedModel['model'], ids: number[]): Float32Array {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { toDevice } = require('../src/model/device');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const { forward } = require('../src/model/forward');
   const dm = toDevice(model);
   try {

@@ -33,8 +33,20 @@ async function step(name: string, argv: string[]): Promise<Record<string, unknow
   const base = { step: name, backend: info.name, adapter: info.webgpu?.adapter.description ?? null };
   if (name === 'adapter') {
     const l = info.webgpu?.limits;
-    return { ...base, provider: info.provider, adapterInfo: info.webgpu?.adapter ?? null, vulkanIcd: info.webgpu?.vulkanIcd ?? null,
-      limits: l ? { maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage, maxBufferSize: l.maxBufferSize, maxStorageBufferBindingSize: l.maxStorageBufferBindingSize, maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize } : null };
+    return {
+      ...base,
+      provider: info.provider,
+      adapterInfo: info.webgpu?.adapter ?? null,
+      vulkanIcd: info.webgpu?.vulkanIcd ?? null,
+      limits: l
+        ? {
+            maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+            maxBufferSize: l.maxBufferSize,
+            maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+            maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+          }
+        : null,
+    };
   }
   const loaded = await loadModel('stories260K');
   const { model } = loaded;
@@ -72,13 +84,34 @@ async function step(name: string, argv: string[]): Promise<Record<string, unknow
     const iterations = opt(argv, 'iterations', 10);
     const r = await prune(model, { method: 'structprune', sparsity: 0.3, windows, admm: { iterations } });
     const digest = createHash('sha256').update(JSON.stringify(r.mask)).digest('hex').slice(0, 16);
-    return { ...base, sparsity: round(r.report.sparsity, 4), iterations: r.report.admm?.iterations, seconds: r.report.seconds,
-      maskSha256: digest, peakGpuBytes: r.report.memory.gpu?.peakBytes ?? null, peakTensorBytes: r.report.memory.peakBytes };
+    return {
+      ...base,
+      sparsity: round(r.report.sparsity, 4),
+      iterations: r.report.admm?.iterations,
+      seconds: r.report.seconds,
+      maskSha256: digest,
+      peakGpuBytes: r.report.memory.gpu?.peakBytes ?? null,
+      peakTensorBytes: r.report.memory.peakBytes,
+    };
   }
   if (name === 'memory') {
     const r = await memoryExperiment({ family: 'llama', sizes: opt(argv, 'sizes', 3), iterations: opt(argv, 'iterations', 2), freshProcess: false });
-    return { ...base, fit: r.fit, predictedFit: r.predictedFit, maxModelError: round(r.maxModelError, 4), wallSeconds: round(r.wallSeconds, 1),
-      points: r.points.map((p) => ({ label: p.label, method: p.method, params: p.params, gpuPeakBytes: p.gpuPeakBytes, peakNewBufferBytes: p.peakNewBufferBytes, predictedPeakBytes: p.predictedPeakBytes, seconds: round(p.seconds, 2) })) };
+    return {
+      ...base,
+      fit: r.fit,
+      predictedFit: r.predictedFit,
+      maxModelError: round(r.maxModelError, 4),
+      wallSeconds: round(r.wallSeconds, 1),
+      points: r.points.map((p) => ({
+        label: p.label,
+        method: p.method,
+        params: p.params,
+        gpuPeakBytes: p.gpuPeakBytes,
+        peakNewBufferBytes: p.peakNewBufferBytes,
+        predictedPeakBytes: p.predictedPeakBytes,
+        seconds: round(p.seconds, 2),
+      })),
+    };
   }
   throw new Error(`device-check: unknown step "${name}" (adapter|forward|ppl|prune|memory)`);
 }

@@ -22,14 +22,30 @@ interface Command {
 }
 
 export const COMMANDS: Record<string, Command> = {
-  demo, generate, eval: evalCmd, prune: pruneCmd, sweep: sweepCmd, data, fixture, logits, convert, memory: memoryCmd, web,
-  export: exportCmd, bench,
+  demo,
+  generate,
+  eval: evalCmd,
+  prune: pruneCmd,
+  sweep: sweepCmd,
+  data,
+  fixture,
+  logits,
+  convert,
+  memory: memoryCmd,
+  web,
+  export: exportCmd,
+  bench,
 };
 
 export function usage(): string {
-  return ['Usage: structprune <command> [options]   (every command: --data-dir DIR, --json, --help)', '', ...Object.values(COMMANDS).map((c) => c.usage), '',
+  return [
+    'Usage: structprune <command> [options]   (every command: --data-dir DIR, --json, --help)',
+    '',
+    ...Object.values(COMMANDS).map((c) => c.usage),
+    '',
     'Environment: STRUCTPRUNE_DATA (data directory), STRUCTPRUNE_BACKEND=wasm|cpu|tensorflow, STRUCTPRUNE_BLAS=auto|openblas|ts,',
-    '  STRUCTPRUNE_ATTENTION=auto|native|js|tfjs.'].join('\n');
+    '  STRUCTPRUNE_ATTENTION=auto|native|js|tfjs.',
+  ].join('\n');
 }
 
 /**

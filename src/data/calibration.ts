@@ -26,9 +26,7 @@ export function sampleCalibration(ids: ArrayLike<number>, opts: CalibrationOptio
   if (!Number.isInteger(seqlen) || seqlen < 1) throw new UsageError(`seqlen must be an integer >= 1; got ${seqlen}.`);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`seed must be a safe integer; got ${seed}.`);
   if (ids.length < seqlen) {
-    throw new UsageError(
-      `Calibration stream has ${ids.length} tokens, fewer than seqlen=${seqlen}: use a smaller seqlen or a longer calibration text.`,
-    );
+    throw new UsageError(`Calibration stream has ${ids.length} tokens, fewer than seqlen=${seqlen}: use a smaller seqlen or a longer calibration text.`);
   }
   const rng = createRng(seed);
   const windows: number[][] = [];

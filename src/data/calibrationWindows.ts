@@ -39,7 +39,11 @@ export function defaultCalibrationCorpus(loaded: CalibrationModel): CorpusName {
   return loaded.model.source.name.startsWith('stories260K') || loaded.model.config.vocabSize === 512 ? 'tinystories-train' : 'c4';
 }
 
-export async function calibrationWindows(loaded: CalibrationModel, spec: CalibrationSpec = {}, opts: DataDirOptions = {}): Promise<{ windows: number[][]; corpus: string; samples: number; seqlen: number; seed: number }> {
+export async function calibrationWindows(
+  loaded: CalibrationModel,
+  spec: CalibrationSpec = {},
+  opts: DataDirOptions = {},
+): Promise<{ windows: number[][]; corpus: string; samples: number; seqlen: number; seed: number }> {
   if (spec.text && spec.corpus) throw new Error('calibrationWindows: give either corpus or text, not both');
   const corpus = spec.text?.name ?? spec.corpus ?? defaultCalibrationCorpus(loaded);
   const samples = spec.samples ?? CALIBRATION_DEFAULTS.samples;

@@ -68,9 +68,7 @@ export function joinWikitext(raw: string): string {
 
 /** METHOD §7 PTB: " ".join(stripped lines), empty lines kept as "". */
 export function joinPtb(raw: string): string {
-  return pyLines(raw)
-    .map(pyStrip)
-    .join(' ');
+  return pyLines(raw).map(pyStrip).join(' ');
 }
 
 /** C4: the `text` fields of the JSON lines joined with "\n\n" (`label` names the source in errors). */

@@ -101,21 +101,9 @@ export class DataFileError extends Error {
   /** Canonical public source of the file. */
   readonly sourceUrl: string;
 
-  constructor(args: {
-    kind: 'missing' | 'checksum';
-    known: KnownFile;
-    file: string;
-    dataDir: DataDirInfo;
-    actualBytes?: number;
-    actualSha256?: string;
-  }) {
+  constructor(args: { kind: 'missing' | 'checksum'; known: KnownFile; file: string; dataDir: DataDirInfo; actualBytes?: number; actualSha256?: string }) {
     const { kind, known, file, dataDir, actualBytes, actualSha256 } = args;
-    const found =
-      kind === 'missing'
-        ? 'file not found'
-        : actualSha256 !== undefined
-          ? `sha256 ${actualSha256}`
-          : `${actualBytes} bytes`;
+    const found = kind === 'missing' ? 'file not found' : actualSha256 !== undefined ? `sha256 ${actualSha256}` : `${actualBytes} bytes`;
     super(
       `${kind === 'missing' ? 'Missing' : 'Corrupt or altered'} data file ${known.path} (id '${known.id}').\n` +
         `  path: ${file}\n` +

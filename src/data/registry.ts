@@ -30,14 +30,7 @@ export interface DataSource {
 }
 
 /** Ids of the known data files (stable names used by loaders, corpora and `data fetch --ids`). */
-export type DataFileId =
-  | 'stories260K'
-  | 'tok512'
-  | 'wikitext2-test'
-  | 'ptb-test'
-  | 'c4-train'
-  | 'tinystories-val'
-  | 'tinystories-train';
+export type DataFileId = 'stories260K' | 'tok512' | 'wikitext2-test' | 'ptb-test' | 'c4-train' | 'tinystories-val' | 'tinystories-train';
 
 /** One row of the registry. */
 export interface KnownFile {
@@ -163,8 +156,7 @@ export function knownFile(idOrPath: string): KnownFile {
   const hit = KNOWN_FILES.find((f) => f.id === idOrPath || f.path === idOrPath);
   if (!hit) {
     throw new UsageError(
-      `Unknown data file '${idOrPath}'. Known ids: ${DATA_FILE_IDS.join(', ')} ` +
-        `(or their paths: ${KNOWN_FILES.map((f) => f.path).join(', ')}).`,
+      `Unknown data file '${idOrPath}'. Known ids: ${DATA_FILE_IDS.join(', ')} ` + `(or their paths: ${KNOWN_FILES.map((f) => f.path).join(', ')}).`,
     );
   }
   return hit;

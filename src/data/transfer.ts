@@ -28,9 +28,7 @@ export class TransferError extends Error {
 const MAX_ARCHIVE_BYTES = 512 * 1024 * 1024;
 
 /** Where one file is read from: a local file to copy, or a URL to download and extract from. */
-export type TransferPlan =
-  | { kind: 'copy'; file: string }
-  | { kind: 'download'; url: string; extract: SourceExtract };
+export type TransferPlan = { kind: 'copy'; file: string } | { kind: 'download'; url: string; extract: SourceExtract };
 
 /** Hashing, size-capped writer into a temp file. */
 class Sink {

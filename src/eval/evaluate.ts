@@ -13,7 +13,11 @@ export interface EvaluateOptions extends PerplexityOptions, DataDirOptions {}
  * Perplexity on `source`: a corpus name (from the data directory) or `{ name, text }` (e.g. from
  * `readTextFile(path)`). `dataset` in the result is the corpus name or the text's name.
  */
-export async function evaluate(loaded: LoadedModel, source: CorpusName | NamedText, opts: EvaluateOptions = {}): Promise<PerplexityResult & { dataset: string }> {
+export async function evaluate(
+  loaded: LoadedModel,
+  source: CorpusName | NamedText,
+  opts: EvaluateOptions = {},
+): Promise<PerplexityResult & { dataset: string }> {
   const ids = typeof source === 'string' ? await corpusIds(loaded.codec, source, opts) : textIds(loaded.codec, source);
   return { dataset: typeof source === 'string' ? source : source.name, ...(await perplexity(loaded.model, ids, opts)) };
 }

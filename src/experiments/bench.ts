@@ -50,7 +50,16 @@ export interface BenchRecord {
 }
 
 export const BENCH_NAMES = [
-  'gemm_1024', 'gemm_768x3072x2048', 'eigh_1024', 'eigh_3072', 'cholesky_2048', 'gram_4096x3072', 'pstep_opt125m_ffn', 'forward_stories260K', 'ppl_tinystories_val', 'numpy',
+  'gemm_1024',
+  'gemm_768x3072x2048',
+  'eigh_1024',
+  'eigh_3072',
+  'cholesky_2048',
+  'gram_4096x3072',
+  'pstep_opt125m_ffn',
+  'forward_stories260K',
+  'ppl_tinystories_val',
+  'numpy',
 ] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 
@@ -88,7 +97,11 @@ export async function* runBench(opts: BenchOptions = {}): AsyncGenerator<BenchRe
   const backend = backendInfo().name;
 
   /** Runs `measure` under each variant in turn and yields the records, the current one with the ratio. */
-  async function* pair(name: string, measure: () => Promise<Omit<BenchRecord, 'name' | 'backend' | 'blas' | 'variant'>>, withAttention = false): AsyncGenerator<BenchRecord> {
+  async function* pair(
+    name: string,
+    measure: () => Promise<Omit<BenchRecord, 'name' | 'backend' | 'blas' | 'variant'>>,
+    withAttention = false,
+  ): AsyncGenerator<BenchRecord> {
     let baseSeconds: number | undefined;
     for (const v of variants) {
       setBlas(v.blas);
@@ -107,7 +120,10 @@ export async function* runBench(opts: BenchOptions = {}): AsyncGenerator<BenchRe
     }
   }
 
-  for (const [m, k, n] of [[1024, 1024, 1024], [768, 3072, 2048]] as const) {
+  for (const [m, k, n] of [
+    [1024, 1024, 1024],
+    [768, 3072, 2048],
+  ] as const) {
     const name = m === 1024 ? 'gemm_1024' : 'gemm_768x3072x2048';
     if (!only.has(name)) continue;
     const a = tf.randomNormal([m, k], 0, 1, 'float32', 1) as tf.Tensor2D;
@@ -121,7 +137,16 @@ export async function* runBench(opts: BenchOptions = {}): AsyncGenerator<BenchRe
         const B = (await b.data()) as Float32Array;
         const C = new Float32Array(m * n);
         const s2 = await timeIt(() => la.sgemm(false, false, m, n, k, 1, A, B, 0, C), 3);
-        yield { name: `${name}_openblas`, seconds: s2, gflops: (2 * m * k * n) / s2 / 1e9, backend, blas: 'openblas', variant: 'current', ratio: s / s2, note: `${m}×${k}×${n}, float32 sgemm; ratio = tfjs / OpenBLAS` };
+        yield {
+          name: `${name}_openblas`,
+          seconds: s2,
+          gflops: (2 * m * k * n) / s2 / 1e9,
+          backend,
+          blas: 'openblas',
+          variant: 'current',
+          ratio: s / s2,
+          note: `${m}×${k}×${n}, float32 sgemm; ratio = tfjs / OpenBLAS`,
+        };
       }
     } finally {
       tf.dispose([a, b]);
@@ -156,7 +181,15 @@ export async function* runBench(opts: BenchOptions = {}): AsyncGenerator<BenchRe
     const np = numpyTimes(opts.pythons ?? ['/usr/bin/python3', 'python3'], only.has('eigh_3072') || !opts.only, only.has('cholesky_2048') || !opts.only);
     if (np) {
       for (const [k, v] of Object.entries(np.times)) {
-        yield { name: `numpy_${k}`, seconds: v, backend: 'numpy', blas: np.library, variant: 'numpy', ratio: ours[k] !== undefined ? ours[k] / v : undefined, note: `${np.python}, NumPy ${np.version}${ours[k] !== undefined ? '; ratio = ours / NumPy' : ''}` };
+        yield {
+          name: `numpy_${k}`,
+          seconds: v,
+          backend: 'numpy',
+          blas: np.library,
+          variant: 'numpy',
+          ratio: ours[k] !== undefined ? ours[k] / v : undefined,
+          note: `${np.python}, NumPy ${np.version}${ours[k] !== undefined ? '; ratio = ours / NumPy' : ''}`,
+        };
       }
     }
   }
@@ -173,7 +206,8 @@ export async function* runBench(opts: BenchOptions = {}): AsyncGenerator<BenchRe
           acc.finish();
         }, 1);
         return { seconds: s, gflops: (T * n * n) / s / 1e9, note: `H = Σ a aᵀ over ${T} tokens (2 windows) of width ${n}, float64 result` };
-      })) yield r;
+      }))
+        yield r;
     } finally {
       a.dispose();
     }
@@ -188,14 +222,21 @@ export async function* runBench(opts: BenchOptions = {}): AsyncGenerator<BenchRe
     for (let i = 0; i < n; i++) tr += H[i * n + i];
     const m = await buildAdmmModule({
       spec: { id: 'bench.ffn', layer: 0, kind: 'ffn', units: Array.from({ length: n }, (_, i) => i), width: 1, unitCost: 2 * d + 1, kvCost: 0, downKey: 'x' },
-      n, d, H, W0, outputEnergy: 1, weight: 1, delta: 0.01 * (tr / n),
+      n,
+      d,
+      H,
+      W0,
+      outputEnergy: 1,
+      weight: 1,
+      delta: 0.01 * (tr / n),
     });
     const Z = m.W0.slice();
     const U = new Float32Array(n * d);
     for await (const r of pair('pstep_opt125m_ffn', async () => {
       const s = await timeIt(() => pStep(m, Z, U, 0.2), 2);
       return { seconds: s, gflops: (4 * n * n * d) / s / 1e9, note: 'two 3072×3072×768 products (Qᵀ r, Q ŷ) + host elementwise' };
-    })) yield r;
+    }))
+      yield r;
   }
 
   if (only.has('forward_stories260K') || only.has('ppl_tinystories_val')) {
@@ -204,19 +245,29 @@ export async function* runBench(opts: BenchOptions = {}): AsyncGenerator<BenchRe
       const dm = toDevice(loaded.model);
       const ids = Array.from({ length: 512 }, (_, i) => (i * 37 + 11) % 512);
       try {
-        for await (const r of pair('forward_stories260K', async () => {
-          const s = await timeIt(() => read(() => forward(loaded.model.config, dm.weights, ids).logits), 8);
-          return { seconds: s, tokensPerSecond: 512 / s, note: 'one 512-token window, logits read back' };
-        }, true)) yield r;
+        for await (const r of pair(
+          'forward_stories260K',
+          async () => {
+            const s = await timeIt(() => read(() => forward(loaded.model.config, dm.weights, ids).logits), 8);
+            return { seconds: s, tokensPerSecond: 512 / s, note: 'one 512-token window, logits read back' };
+          },
+          true,
+        ))
+          yield r;
       } finally {
         dm.dispose();
       }
     }
     if (only.has('ppl_tinystories_val')) {
-      for await (const r of pair('ppl_tinystories_val', async () => {
-        const ev = await evaluate(loaded, 'tinystories-val', { dataDir: opts.dataDir });
-        return { seconds: ev.seconds, tokensPerSecond: ev.tokens / ev.seconds, note: `ppl ${ev.ppl.toFixed(4)}, ${ev.windows} windows, ${ev.tokens} tokens` };
-      }, true)) yield r;
+      for await (const r of pair(
+        'ppl_tinystories_val',
+        async () => {
+          const ev = await evaluate(loaded, 'tinystories-val', { dataDir: opts.dataDir });
+          return { seconds: ev.seconds, tokensPerSecond: ev.tokens / ev.seconds, note: `ppl ${ev.ppl.toFixed(4)}, ${ev.windows} windows, ${ev.tokens} tokens` };
+        },
+        true,
+      ))
+        yield r;
     }
   }
 }
@@ -248,7 +299,11 @@ print(json.dumps({'times': out, 'version': np.__version__, 'library': str(lib)})
 `;
 
 /** NumPy's eigh 3072 / Cholesky 2048 timings from the first python3 that imports numpy, else null. */
-export function numpyTimes(pythons: readonly string[], eighToo: boolean, choleskyToo: boolean): { python: string; version: string; library: string; times: Record<string, number> } | null {
+export function numpyTimes(
+  pythons: readonly string[],
+  eighToo: boolean,
+  choleskyToo: boolean,
+): { python: string; version: string; library: string; times: Record<string, number> } | null {
   const args = ['-c', NUMPY_SCRIPT, ...(eighToo ? ['eigh'] : []), ...(choleskyToo ? ['cholesky'] : [])];
   for (const py of pythons) {
     const r = spawnSync(py, args, { encoding: 'utf8', timeout: 600_000 });

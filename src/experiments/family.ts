@@ -42,8 +42,14 @@ export const PREMISE_DEPTH_DIVISOR = 1024;
 
 /** Real OPT shapes (HF config.json): [name, hidden, layers, heads]. */
 export const OPT_SHAPES: readonly [string, number, number, number][] = [
-  ['OPT-125M', 768, 12, 12], ['OPT-350M', 1024, 24, 16], ['OPT-1.3B', 2048, 24, 32], ['OPT-2.7B', 2560, 32, 32],
-  ['OPT-6.7B', 4096, 32, 32], ['OPT-13B', 5120, 40, 40], ['OPT-30B', 7168, 48, 56], ['OPT-66B', 9216, 64, 72],
+  ['OPT-125M', 768, 12, 12],
+  ['OPT-350M', 1024, 24, 16],
+  ['OPT-1.3B', 2048, 24, 32],
+  ['OPT-2.7B', 2560, 32, 32],
+  ['OPT-6.7B', 4096, 32, 32],
+  ['OPT-13B', 5120, 40, 40],
+  ['OPT-30B', 7168, 48, 56],
+  ['OPT-66B', 9216, 64, 72],
 ];
 
 /** LLaMA FFN width of fixtureModel's default: 8d/3 rounded up to a multiple of 8. */
@@ -72,8 +78,15 @@ export function familyMembers(family: FamilyName, opts: FamilyOptions = {}): Fam
     });
   } else {
     all = PREMISE_WIDTHS.map((d) => ({
-      family, label: `${family}-d${d}-L${(d * d) / PREMISE_DEPTH_DIVISOR}`, arch: family, layers: (d * d) / PREMISE_DEPTH_DIVISOR, dModel: d, nHeads: d / 16,
-      dFF: family === 'opt' ? 4 * d : llamaFF(d), vocabSize, maxSeq,
+      family,
+      label: `${family}-d${d}-L${(d * d) / PREMISE_DEPTH_DIVISOR}`,
+      arch: family,
+      layers: (d * d) / PREMISE_DEPTH_DIVISOR,
+      dModel: d,
+      nHeads: d / 16,
+      dFF: family === 'opt' ? 4 * d : llamaFF(d),
+      vocabSize,
+      maxSeq,
     }));
   }
   const n = opts.sizes ?? (family === 'opt-real' ? all.length : 5);
@@ -84,8 +97,14 @@ export function familyMembers(family: FamilyName, opts: FamilyOptions = {}): Fam
 /** The member with seeded N(0, 0.02²) weights. */
 export function familyModel(member: FamilyMember, seed: number): Model {
   return fixtureModel({
-    arch: member.arch, layers: member.layers, dModel: member.dModel, nHeads: member.nHeads, dFF: member.dFF,
-    vocabSize: member.vocabSize, maxSeq: member.maxSeq, seed,
+    arch: member.arch,
+    layers: member.layers,
+    dModel: member.dModel,
+    nHeads: member.nHeads,
+    dFF: member.dFF,
+    vocabSize: member.vocabSize,
+    maxSeq: member.maxSeq,
+    seed,
   });
 }
 

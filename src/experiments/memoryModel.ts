@@ -115,9 +115,7 @@ function globalFloats(cfg: ModelConfig, T: number, k: number): { weights: number
   for (const { dq, dkv, F, nh, g } of widths(cfg)) {
     const rot = llama ? (g ? dq * dq + 2 * dkv * dkv : 2 * dq * dq) : 0;
     weights += k * (dq * d + 2 * F + 2 * nh + rot);
-    const perToken = llama
-      ? (43 + 2 * nh) * d + (14 + 4 * g) * dkv + 8 * dq + 13 * F + 12
-      : (52 + 2 * nh) * d + 10 * dq + 8 * F + 20;
+    const perToken = llama ? (43 + 2 * nh) * d + (14 + 4 * g) * dkv + 8 * dq + 13 * F + 12 : (52 + 2 * nh) * d + 10 * dq + 8 * F + 20;
     work += k * (T * perToken + 7 * nh * T * T);
   }
   const head = (9 * (T - 1) + 2 * T) * V + T * T + (llama ? T * (11 * d + 10) : T * (18 * d + 16));
@@ -171,9 +169,13 @@ export function predictPeak(cfg: ModelConfig, calib: CalibrationSize, method: Me
   for (const [p, v] of Object.entries(phases)) if (v.weights + v.work > phases[phase].weights + phases[phase].work) phase = p;
   const top = phases[phase];
   return {
-    method, bytesPerElement: b, peakBytes: b * (top.weights + top.work), phase: phase as MemoryPrediction['phase'],
+    method,
+    bytesPerElement: b,
+    peakBytes: b * (top.weights + top.work),
+    phase: phase as MemoryPrediction['phase'],
     phases: Object.fromEntries(Object.entries(phases).map(([p, v]) => [p, b * (v.weights + v.work)])),
-    weightBytes: b * top.weights, workBytes: b * top.work,
+    weightBytes: b * top.weights,
+    workBytes: b * top.work,
   };
 }
 
@@ -187,8 +189,27 @@ function opt(name: string, d: number, L: number, nH: number, extra: Partial<Mode
   return {
     name,
     config: {
-      arch: 'opt', dModel: d, nLayers: L, nHeads: nH, nKvHeads: nH, dHead: d / nH, dFF: 4 * d, vocabSize: 50272, maxSeq: 2048, normEps: 1e-5, ropeTheta: 10000,
-      activation: 'relu', norm: 'layer', biases: true, tiedEmbeddings: true, positions: 'learned', positionOffset: 2, preNorm: true, bosId: 2, eosId: 2, ...extra,
+      arch: 'opt',
+      dModel: d,
+      nLayers: L,
+      nHeads: nH,
+      nKvHeads: nH,
+      dHead: d / nH,
+      dFF: 4 * d,
+      vocabSize: 50272,
+      maxSeq: 2048,
+      normEps: 1e-5,
+      ropeTheta: 10000,
+      activation: 'relu',
+      norm: 'layer',
+      biases: true,
+      tiedEmbeddings: true,
+      positions: 'learned',
+      positionOffset: 2,
+      preNorm: true,
+      bosId: 2,
+      eosId: 2,
+      ...extra,
     },
   };
 }
@@ -197,8 +218,26 @@ function llama2(name: string, d: number, L: number, nH: number, nKv: number, dFF
   return {
     name,
     config: {
-      arch: 'llama', dModel: d, nLayers: L, nHeads: nH, nKvHeads: nKv, dHead: d / nH, dFF, vocabSize: 32000, maxSeq: 4096, normEps: 1e-5, ropeTheta: 10000,
-      activation: 'swiglu', norm: 'rms', biases: false, tiedEmbeddings: false, positions: 'rope', positionOffset: 0, preNorm: true, bosId: 1, eosId: 2,
+      arch: 'llama',
+      dModel: d,
+      nLayers: L,
+      nHeads: nH,
+      nKvHeads: nKv,
+      dHead: d / nH,
+      dFF,
+      vocabSize: 32000,
+      maxSeq: 4096,
+      normEps: 1e-5,
+      ropeTheta: 10000,
+      activation: 'swiglu',
+      norm: 'rms',
+      biases: false,
+      tiedEmbeddings: false,
+      positions: 'rope',
+      positionOffset: 0,
+      preNorm: true,
+      bosId: 1,
+      eosId: 2,
     },
   };
 }
@@ -239,7 +278,10 @@ export function memoryTable(opts: { seqlen?: number; configs?: readonly RealConf
     const s32 = predictPeak(config, { seqlen }, 'structprune');
     const p = configParams(config);
     return {
-      model: name, params: p.total, paramsPerLayer: Math.max(...p.perLayer), seqlen,
+      model: name,
+      params: p.total,
+      paramsPerLayer: Math.max(...p.perLayer),
+      seqlen,
       global: { fp32: g32.peakBytes, fp16: predictPeak(config, { seqlen }, 'global', { bytesPerElement: 2 }).peakBytes, weightsFp32: g32.weightBytes },
       structprune: { fp32: s32.peakBytes, fp16: predictPeak(config, { seqlen }, 'structprune', { bytesPerElement: 2 }).peakBytes, phase: s32.phase },
       ratio: g32.peakBytes / s32.peakBytes,

@@ -100,9 +100,19 @@ export async function runMemoryPoint(spec: MemoryPointSpec): Promise<MeasuredPoi
   }
   const m = r.report.memory;
   return {
-    label: spec.member.label, method: spec.method, params: countParams(model.weights), layers: spec.member.layers, dModel: spec.member.dModel,
-    peakBytes: m.peakBytes, peakNewBufferBytes: m.peakNewBufferBytes, wasmHeapBytes: m.wasmHeapBytes, gpuPeakBytes: m.gpu?.peakBytes ?? null, maxRssBytes: m.maxRssBytes, backend: m.backend,
-    seconds: (performance.now() - t0) / 1000, config: model.config,
+    label: spec.member.label,
+    method: spec.method,
+    params: countParams(model.weights),
+    layers: spec.member.layers,
+    dModel: spec.member.dModel,
+    peakBytes: m.peakBytes,
+    peakNewBufferBytes: m.peakNewBufferBytes,
+    wasmHeapBytes: m.wasmHeapBytes,
+    gpuPeakBytes: m.gpu?.peakBytes ?? null,
+    maxRssBytes: m.maxRssBytes,
+    backend: m.backend,
+    seconds: (performance.now() - t0) / 1000,
+    config: model.config,
   };
 }
 
@@ -110,7 +120,10 @@ export async function runMemoryPoint(spec: MemoryPointSpec): Promise<MeasuredPoi
 export function runPointInFreshProcess(spec: MemoryPointSpec, opts: { timeoutMs?: number } = {}): Promise<MeasuredPoint> {
   const tsx = pathToFileURL(require.resolve('tsx')).href;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, __filename, '--point', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(tf.getBackend() ? { STRUCTPRUNE_BACKEND: tf.getBackend() } : {}) } }); // the point runs on this process's backend
+    const child = spawn(process.execPath, ['--import', tsx, __filename, '--point', JSON.stringify(spec)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...(tf.getBackend() ? { STRUCTPRUNE_BACKEND: tf.getBackend() } : {}) },
+    }); // the point runs on this process's backend
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -176,9 +189,14 @@ export interface MemoryExperimentResult {
 export async function memoryExperiment(opts: MemoryExperimentOptions): Promise<MemoryExperimentResult> {
   const t0 = performance.now();
   const methods = opts.methods ?? MEMORY_METHODS;
-  for (const m of methods) if (!MEMORY_METHODS.includes(m)) throw new RangeError(`memory experiment: method must be one of ${MEMORY_METHODS.join('|')}, got "${m}"`);
+  for (const m of methods)
+    if (!MEMORY_METHODS.includes(m)) throw new RangeError(`memory experiment: method must be one of ${MEMORY_METHODS.join('|')}, got "${m}"`);
   const settings = {
-    samples: opts.samples ?? 4, seqlen: opts.seqlen ?? 8, sparsity: opts.sparsity ?? 0.3, iterations: opts.iterations ?? 2, seed: opts.seed ?? 0,
+    samples: opts.samples ?? 4,
+    seqlen: opts.seqlen ?? 8,
+    sparsity: opts.sparsity ?? 0.3,
+    iterations: opts.iterations ?? 2,
+    seed: opts.seed ?? 0,
     freshProcess: opts.freshProcess ?? true,
   };
   if (!Number.isInteger(settings.samples) || settings.samples < 1) throw new RangeError(`samples must be an integer ≥ 1, got ${settings.samples}`);
@@ -190,9 +208,16 @@ export async function memoryExperiment(opts: MemoryExperimentOptions): Promise<M
   for (const member of members) {
     for (const method of methods) {
       const spec: MemoryPointSpec = { member, method, ...settings };
-      const { config, ...measured } = settings.freshProcess ? await runPointInFreshProcess(spec, { timeoutMs: opts.pointTimeoutMs ?? 600_000 }) : await runMemoryPoint(spec);
+      const { config, ...measured } = settings.freshProcess
+        ? await runPointInFreshProcess(spec, { timeoutMs: opts.pointTimeoutMs ?? 600_000 })
+        : await runMemoryPoint(spec);
       const pred = predictPeak(config, { seqlen: settings.seqlen }, method);
-      const p: MemoryPoint = { ...measured, predictedPeakBytes: pred.peakBytes, predictedPhase: pred.phase, measuredOverPredicted: measured.peakNewBufferBytes / pred.peakBytes };
+      const p: MemoryPoint = {
+        ...measured,
+        predictedPeakBytes: pred.peakBytes,
+        predictedPhase: pred.phase,
+        measuredOverPredicted: measured.peakNewBufferBytes / pred.peakBytes,
+      };
       points.push(p);
       opts.onPoint?.(p, points.length, total);
     }
@@ -202,11 +227,21 @@ export async function memoryExperiment(opts: MemoryExperimentOptions): Promise<M
   for (const method of methods) {
     const ps = points.filter((p) => p.method === method);
     if (ps.length < 2) continue;
-    fit[method] = powerLawFit(ps.map((p) => p.params), ps.map((p) => p.peakBytes));
-    predictedFit[method] = powerLawFit(ps.map((p) => p.params), ps.map((p) => p.predictedPeakBytes));
+    fit[method] = powerLawFit(
+      ps.map((p) => p.params),
+      ps.map((p) => p.peakBytes),
+    );
+    predictedFit[method] = powerLawFit(
+      ps.map((p) => p.params),
+      ps.map((p) => p.predictedPeakBytes),
+    );
   }
   return {
-    family: opts.members ? 'custom' : opts.family, settings, points, fit, predictedFit,
+    family: opts.members ? 'custom' : opts.family,
+    settings,
+    points,
+    fit,
+    predictedFit,
     maxModelError: Math.max(0, ...points.map((p) => Math.abs(p.measuredOverPredicted - 1))),
     wallSeconds: (performance.now() - t0) / 1000,
   };
@@ -216,7 +251,7 @@ export async function memoryExperiment(opts: MemoryExperimentOptions): Promise<M
 async function childMain(argv: string[]): Promise<number> {
   const i = argv.indexOf('--point');
   if (i < 0 || !argv[i + 1]) {
-    process.stderr.write('usage: node --import tsx src/experiments/memory.ts --point \'<MemoryPointSpec JSON>\'\n');
+    process.stderr.write("usage: node --import tsx src/experiments/memory.ts --point '<MemoryPointSpec JSON>'\n");
     return 2;
   }
   const p = await runMemoryPoint(JSON.parse(argv[i + 1]) as MemoryPointSpec);

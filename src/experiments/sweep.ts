@@ -68,20 +68,41 @@ export async function sweep(loaded: LoadedModel, opts: SweepOptions): Promise<Sw
     perplexity(model, ids, { maxWindows: opts.maxWindows, onProgress: (d, t) => opts.onProgress?.(`eval ${label}`, d, t) });
   if (opts.dense ?? true) {
     const p = await ev(loaded.model, 'dense');
-    add({ label: 'dense', sparsity: 0, achieved: 0, paramSparsity: 0, params: countParams(loaded.model.weights), ppl: p.ppl, iterations: null, pruneSeconds: 0, evalSeconds: p.seconds });
+    add({
+      label: 'dense',
+      sparsity: 0,
+      achieved: 0,
+      paramSparsity: 0,
+      params: countParams(loaded.model.weights),
+      ppl: p.ppl,
+      iterations: null,
+      pruneSeconds: 0,
+      evalSeconds: p.seconds,
+    });
   }
   for (const s of opts.sparsities) {
     for (const m of opts.methods) {
       const r = await prune(loaded.model, {
-        method: m.method, sparsity: s, windows: calib.windows, sequential: opts.sequential, heldOut,
+        method: m.method,
+        sparsity: s,
+        windows: calib.windows,
+        sequential: opts.sequential,
+        heldOut,
         ...(opts.temperature !== undefined ? { temperatureSearch: false } : {}),
         admm: { allocation: m.allocation, temperature: opts.temperature },
         onProgress: (stage, d, t) => opts.onProgress?.(`${m.label} ${stage}`, d, t),
       });
       const p = await ev(r.model, m.label);
       add({
-        label: m.label, sparsity: s, achieved: r.report.sparsity, paramSparsity: r.report.paramSparsity, params: r.report.params.pruned, ppl: p.ppl,
-        iterations: r.report.admm?.iterations ?? null, pruneSeconds: r.report.seconds.total, evalSeconds: p.seconds,
+        label: m.label,
+        sparsity: s,
+        achieved: r.report.sparsity,
+        paramSparsity: r.report.paramSparsity,
+        params: r.report.params.pruned,
+        ppl: p.ppl,
+        iterations: r.report.admm?.iterations ?? null,
+        pruneSeconds: r.report.seconds.total,
+        evalSeconds: p.seconds,
       });
     }
   }

@@ -15,7 +15,8 @@ import { LlamaCppOptions, llamaCppNll } from './llamaCpp';
 export function ggufCodec(file: string): { codec: TextCodec; contextLength: number; vocabSize: number } {
   const { kv } = readGguf(file, { tensors: false });
   const arch = kv['general.architecture'] as string;
-  if (kv['tokenizer.ggml.model'] !== 'llama') throw new Error(`${file}: tokenizer model ${JSON.stringify(kv['tokenizer.ggml.model'])} is not supported (only "llama", SentencePiece)`);
+  if (kv['tokenizer.ggml.model'] !== 'llama')
+    throw new Error(`${file}: tokenizer model ${JSON.stringify(kv['tokenizer.ggml.model'])} is not supported (only "llama", SentencePiece)`);
   const tokens = kv['tokenizer.ggml.tokens'] as string[];
   const types = (kv['tokenizer.ggml.token_type'] as number[] | undefined) ?? tokens.map(() => TOKEN_TYPE.normal);
   const scoreList = (kv['tokenizer.ggml.scores'] as number[] | undefined) ?? tokens.map(() => 0);
@@ -27,14 +28,22 @@ export function ggufCodec(file: string): { codec: TextCodec; contextLength: numb
     if (ty !== TOKEN_TYPE.control && ty !== TOKEN_TYPE.unused && ty !== TOKEN_TYPE.unknown && !lookup.has(p)) lookup.set(p, i);
   });
   const tok: Tokenizer = {
-    pieces, scores: Float32Array.from(scoreList), maxTokenLength: Math.max(...pieces.map((p) => p.length)),
-    bosId: Number(kv['tokenizer.ggml.bos_token_id'] ?? 1), eosId: Number(kv['tokenizer.ggml.eos_token_id'] ?? 2), lookup,
+    pieces,
+    scores: Float32Array.from(scoreList),
+    maxTokenLength: Math.max(...pieces.map((p) => p.length)),
+    bosId: Number(kv['tokenizer.ggml.bos_token_id'] ?? 1),
+    eosId: Number(kv['tokenizer.ggml.eos_token_id'] ?? 2),
+    lookup,
   };
   return { codec: llama2cCodec(tok), contextLength: Number(kv[`${arch}.context_length`]), vocabSize: tokens.length };
 }
 
 /** Perplexity of `file` in llama.cpp on a token stream (ids start with BOS); windows as the project's perplexity. */
-export async function llamaCppPerplexity(file: string, ids: readonly number[], opts: PerplexityOptions & LlamaCppOptions & { contextLength?: number } = {}): Promise<PerplexityResult> {
+export async function llamaCppPerplexity(
+  file: string,
+  ids: readonly number[],
+  opts: PerplexityOptions & LlamaCppOptions & { contextLength?: number } = {},
+): Promise<PerplexityResult> {
   const ctx = opts.contextLength ?? ggufCodec(file).contextLength;
   const L = opts.seqlen ?? ctx;
   if (!Number.isInteger(L) || L < 2) throw new RangeError(`seqlen must be an integer ≥ 2, got ${L}`);
@@ -52,7 +61,11 @@ export async function llamaCppPerplexity(file: string, ids: readonly number[], o
 }
 
 /** Perplexity of a GGUF file in llama.cpp on a named corpus (METHOD.md §7). */
-export async function evaluateGguf(file: string, dataset: CorpusName, opts: PerplexityOptions & LlamaCppOptions & DataDirOptions = {}): Promise<PerplexityResult & { dataset: CorpusName }> {
+export async function evaluateGguf(
+  file: string,
+  dataset: CorpusName,
+  opts: PerplexityOptions & LlamaCppOptions & DataDirOptions = {},
+): Promise<PerplexityResult & { dataset: CorpusName }> {
   const { codec, contextLength } = ggufCodec(file);
   const ids = await corpusIds(codec, dataset, opts);
   return { dataset, ...(await llamaCppPerplexity(file, ids, { ...opts, contextLength })) };

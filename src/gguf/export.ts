@@ -95,7 +95,10 @@ export function ggufTensors(model: Model, plan: GgufPlan, dtype: GgufDtype): Ggu
       lin(b + 'attn_q.weight', get(k('attn.q')));
       // KV heads: transposed rows are [kv head][dh][d]; written in plan order (duplicates for uneven groups)
       const rows = p.kvSource.flatMap((j) => Array.from({ length: dh }, (_, i) => j * dh + i));
-      for (const [name, key] of [['attn_k', 'attn.k'], ['attn_v', 'attn.v']] as const) {
+      for (const [name, key] of [
+        ['attn_k', 'attn.k'],
+        ['attn_v', 'attn.v'],
+      ] as const) {
         const t = get(k(key));
         const T = transpose2d(t.data, t.shape[0], t.shape[1]);
         out.push({ name: `${b}${name}.weight`, dims: [d, p.nHeadKv * dh], dtype, data: pickRows(T, d, rows) });

@@ -94,10 +94,13 @@ class Bytes {
 
 function checkScalar(key: string, kind: ScalarKind, v: unknown): void {
   const ok =
-    kind === 'str' ? typeof v === 'string'
-    : kind === 'bool' ? typeof v === 'boolean'
-    : kind === 'f32' ? typeof v === 'number' && !Number.isNaN(v)
-    : typeof v === 'number' && Number.isInteger(v) && (kind === 'u32' ? v >= 0 && v <= 0xffffffff : v >= -0x80000000 && v <= 0x7fffffff);
+    kind === 'str'
+      ? typeof v === 'string'
+      : kind === 'bool'
+        ? typeof v === 'boolean'
+        : kind === 'f32'
+          ? typeof v === 'number' && !Number.isNaN(v)
+          : typeof v === 'number' && Number.isInteger(v) && (kind === 'u32' ? v >= 0 && v <= 0xffffffff : v >= -0x80000000 && v <= 0x7fffffff);
   if (!ok) throw new TypeError(`GGUF key "${key}": ${JSON.stringify(v)} is not a valid ${kind}`);
 }
 
@@ -149,7 +152,8 @@ export function ggufHeader(kv: Record<string, GgufValue>, tensors: GgufTensor[])
     if (names.has(t.name)) throw new Error(`GGUF tensor "${t.name}" written twice`);
     names.add(t.name);
     const n = t.dims.reduce((a, x) => a * x, 1);
-    if (n !== t.data.length || t.dims.some((x) => !Number.isSafeInteger(x) || x <= 0)) throw new Error(`GGUF tensor "${t.name}": dims [${t.dims}] do not match ${t.data.length} values`);
+    if (n !== t.data.length || t.dims.some((x) => !Number.isSafeInteger(x) || x <= 0))
+      throw new Error(`GGUF tensor "${t.name}": dims [${t.dims}] do not match ${t.data.length} values`);
     b.str(t.name);
     b.u32(t.dims.length);
     for (const d of t.dims) b.u64(d);
@@ -218,24 +222,37 @@ export function readGguf(file: string, opts: { tensors?: boolean; headerBytes?: 
   };
   const rVal = (t: number): unknown => {
     switch (t) {
-      case GGUF_TYPE.u8: return (need(1), buf[p++]);
-      case GGUF_TYPE.i8: return (need(1), (p += 1), buf.readInt8(p - 1));
-      case GGUF_TYPE.u16: return (need(2), (p += 2), buf.readUInt16LE(p - 2));
-      case GGUF_TYPE.i16: return (need(2), (p += 2), buf.readInt16LE(p - 2));
-      case GGUF_TYPE.u32: return rU32();
-      case GGUF_TYPE.i32: return (need(4), (p += 4), buf.readInt32LE(p - 4));
-      case GGUF_TYPE.f32: return (need(4), (p += 4), buf.readFloatLE(p - 4));
-      case GGUF_TYPE.bool: return (need(1), buf[p++] !== 0);
-      case GGUF_TYPE.str: return rStr();
-      case GGUF_TYPE.u64: return rU64();
-      case GGUF_TYPE.i64: return (need(8), (p += 8), Number(buf.readBigInt64LE(p - 8)));
-      case GGUF_TYPE.f64: return (need(8), (p += 8), buf.readDoubleLE(p - 8));
+      case GGUF_TYPE.u8:
+        return (need(1), buf[p++]);
+      case GGUF_TYPE.i8:
+        return (need(1), (p += 1), buf.readInt8(p - 1));
+      case GGUF_TYPE.u16:
+        return (need(2), (p += 2), buf.readUInt16LE(p - 2));
+      case GGUF_TYPE.i16:
+        return (need(2), (p += 2), buf.readInt16LE(p - 2));
+      case GGUF_TYPE.u32:
+        return rU32();
+      case GGUF_TYPE.i32:
+        return (need(4), (p += 4), buf.readInt32LE(p - 4));
+      case GGUF_TYPE.f32:
+        return (need(4), (p += 4), buf.readFloatLE(p - 4));
+      case GGUF_TYPE.bool:
+        return (need(1), buf[p++] !== 0);
+      case GGUF_TYPE.str:
+        return rStr();
+      case GGUF_TYPE.u64:
+        return rU64();
+      case GGUF_TYPE.i64:
+        return (need(8), (p += 8), Number(buf.readBigInt64LE(p - 8)));
+      case GGUF_TYPE.f64:
+        return (need(8), (p += 8), buf.readDoubleLE(p - 8));
       case GGUF_TYPE.arr: {
         const of = rU32();
         const n = rU64();
         return Array.from({ length: n }, () => rVal(of));
       }
-      default: throw new Error(`${file}: unknown GGUF value type ${t} at byte ${p}`);
+      default:
+        throw new Error(`${file}: unknown GGUF value type ${t} at byte ${p}`);
     }
   };
   if (rU32() !== GGUF_MAGIC) throw new Error(`${file}: not a GGUF file (bad magic)`);

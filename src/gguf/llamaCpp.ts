@@ -26,7 +26,11 @@ export function llamaCppAvailable(): boolean {
 /** One request to the worker; resolves with its JSON reply, rejects with llama.cpp's own message or how the child died. */
 export function llamaCppRequest<T>(req: Record<string, unknown> & { op: string; model: string }, opts: LlamaCppOptions = {}): Promise<T> {
   if (!llamaCppAvailable()) {
-    return Promise.reject(new Error(`llama.cpp is not installed: run scripts/setup-llama.sh (installs node-llama-cpp into ${path.relative(process.cwd(), LLAMA_TOOLS_DIR) || '.'})`));
+    return Promise.reject(
+      new Error(
+        `llama.cpp is not installed: run scripts/setup-llama.sh (installs node-llama-cpp into ${path.relative(process.cwd(), LLAMA_TOOLS_DIR) || '.'})`,
+      ),
+    );
   }
   if (!fs.existsSync(req.model)) return Promise.reject(new Error(`${req.model}: no such GGUF file`));
   const body = JSON.stringify({ threads: opts.threads ?? 1, contextSize: opts.contextSize, ...req, model: path.resolve(req.model) });
@@ -81,7 +85,11 @@ export async function llamaCppGenerate(file: string, prompt: number[], steps: nu
 }
 
 /** Prompt-processing and generation speed (tokens/s per repeat). */
-export async function llamaCppBench(file: string, spec: { prompt: number; gen: number; repeats?: number }, opts: LlamaCppOptions = {}): Promise<{ pp: number[]; tg: number[] }> {
+export async function llamaCppBench(
+  file: string,
+  spec: { prompt: number; gen: number; repeats?: number },
+  opts: LlamaCppOptions = {},
+): Promise<{ pp: number[]; tg: number[] }> {
   return llamaCppRequest<{ pp: number[]; tg: number[] }>({ op: 'bench', model: file, ...spec }, opts);
 }
 

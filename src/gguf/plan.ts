@@ -64,7 +64,9 @@ function gcd(a: number, b: number): number {
 /** Refuse what llama.cpp has no architecture for. */
 export function checkSupported(cfg: ModelConfig): void {
   if (cfg.arch === 'opt') {
-    throw new GgufExportError('OPT models cannot be exported to GGUF: llama.cpp has no OPT architecture (learned positions, LayerNorm with biases, ReLU FFN with biases); keep them in the project format or as a Hugging Face checkpoint');
+    throw new GgufExportError(
+      'OPT models cannot be exported to GGUF: llama.cpp has no OPT architecture (learned positions, LayerNorm with biases, ReLU FFN with biases); keep them in the project format or as a Hugging Face checkpoint',
+    );
   }
   const bad: string[] = [];
   if (cfg.activation !== 'swiglu') bad.push(`activation ${cfg.activation} (needs swiglu)`);
@@ -97,8 +99,14 @@ export function planLayer(cfg: ModelConfig, l: number, fixups: boolean): GgufLay
     const identity = kvSource.length === s.kvHeads.length && kvSource.every((j, i) => j === i);
     if (!identity) {
       const groups = count.filter((c) => c > 0).join('+');
-      if (!fixups) refuse(`query-head groups ${groups} over ${s.kvHeads.length} KV heads are uneven (n_head % n_head_kv ≠ 0 or unused KV heads)`, `duplicate KV heads to ${kvSource.length}`);
-      fixes.push(`KV heads ${s.kvHeads.length} → ${kvSource.length} (query-head groups ${groups}; each written KV head serves ${r} query head${r > 1 ? 's' : ''})`);
+      if (!fixups)
+        refuse(
+          `query-head groups ${groups} over ${s.kvHeads.length} KV heads are uneven (n_head % n_head_kv ≠ 0 or unused KV heads)`,
+          `duplicate KV heads to ${kvSource.length}`,
+        );
+      fixes.push(
+        `KV heads ${s.kvHeads.length} → ${kvSource.length} (query-head groups ${groups}; each written KV head serves ${r} query head${r > 1 ? 's' : ''})`,
+      );
     }
   } else if (s.kvHeads.length > 0) {
     fixes.push(`${s.kvHeads.length} KV heads without query heads dropped`);

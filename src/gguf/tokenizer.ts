@@ -52,7 +52,8 @@ export function llama2cVocab(file: string, vocabSize: number): GgufVocab {
     else if (BYTE_RE.test(p)) [text, type] = [p, TOKEN_TYPE.byte];
     else {
       text = Buffer.from(p, 'latin1').toString('utf8');
-      if (Buffer.from(text, 'utf8').toString('latin1') !== p) throw new GgufExportError(`${file}: piece ${i} is not valid UTF-8: GGUF tokens are UTF-8 strings`);
+      if (Buffer.from(text, 'utf8').toString('latin1') !== p)
+        throw new GgufExportError(`${file}: piece ${i} is not valid UTF-8: GGUF tokens are UTF-8 strings`);
       text = text.replace(/ /g, SPIECE);
     }
     v.tokens.push(text);
@@ -78,7 +79,9 @@ export function hfVocab(dir: string, files: string[], vocabSize: number, ids: { 
   const spm = JSON.stringify([j.normalizer ?? null, j.pre_tokenizer ?? null]).includes(SPIECE);
   if (!m || m.type !== 'BPE' || !m.byte_fallback || !spm || !m.vocab) {
     const kind = !m ? 'no model' : m.type !== 'BPE' ? `model type ${m.type}` : !m.byte_fallback || !spm ? 'byte-level BPE (GPT-2/LLaMA-3 style)' : 'no vocab';
-    throw new GgufExportError(`${file}: ${kind} is not exported: only SentencePiece-style BPE tokenizers (LLaMA/LLaMA-2: byte fallback, "▁" for spaces) map exactly to GGUF's "llama" tokenizer`);
+    throw new GgufExportError(
+      `${file}: ${kind} is not exported: only SentencePiece-style BPE tokenizers (LLaMA/LLaMA-2: byte fallback, "▁" for spaces) map exactly to GGUF's "llama" tokenizer`,
+    );
   }
   const n = Math.max(-1, ...Object.values(m.vocab), ...(j.added_tokens ?? []).map((t) => t.id)) + 1;
   const tokens = new Array<string | undefined>(n);
@@ -95,17 +98,28 @@ export function hfVocab(dir: string, files: string[], vocabSize: number, ids: { 
     const t = a + b;
     if (!rank.has(t)) rank.set(t, r);
   });
-  const v: GgufVocab = { tokens: [], scores: [], types: [], bosId: ids.bosId, eosId: ids.eosId, unkId: m.unk_token !== undefined ? m.vocab[m.unk_token] ?? 0 : 0 };
+  const v: GgufVocab = {
+    tokens: [],
+    scores: [],
+    types: [],
+    bosId: ids.bosId,
+    eosId: ids.eosId,
+    unkId: m.unk_token !== undefined ? (m.vocab[m.unk_token] ?? 0) : 0,
+  };
   for (let i = 0; i < n; i++) {
     const t = tokens[i] ?? `[PAD${i}]`;
     v.tokens.push(t);
     v.scores.push(rank.has(t) ? -rank.get(t)! : -merges.length - 1);
     v.types.push(
-      tokens[i] === undefined ? TOKEN_TYPE.unused
-      : i === v.unkId && t === m.unk_token ? TOKEN_TYPE.unknown
-      : special.has(i) ? TOKEN_TYPE.control
-      : BYTE_RE.test(t) ? TOKEN_TYPE.byte
-      : TOKEN_TYPE.normal,
+      tokens[i] === undefined
+        ? TOKEN_TYPE.unused
+        : i === v.unkId && t === m.unk_token
+          ? TOKEN_TYPE.unknown
+          : special.has(i)
+            ? TOKEN_TYPE.control
+            : BYTE_RE.test(t)
+              ? TOKEN_TYPE.byte
+              : TOKEN_TYPE.normal,
     );
   }
   return pad(v, vocabSize);

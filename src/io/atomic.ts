@@ -54,11 +54,7 @@ export function writeFullySync(fd: number, bytes: Uint8Array): void {
  * {@link writeFullySync} and must not close `fd`. If `write` throws, the temp file is removed, the target
  * keeps its old content (or stays absent) and the error propagates unchanged.
  */
-export function writeFileAtomicWith(
-  target: string,
-  write: (fd: number) => void,
-  options: AtomicWriteOptions = {},
-): void {
+export function writeFileAtomicWith(target: string, write: (fd: number) => void, options: AtomicWriteOptions = {}): void {
   const tmp = atomicTempPath(target);
   let keepMode: number | undefined;
   try {

@@ -93,7 +93,8 @@ function parseThreads(v: number | string, source: string): number {
 
 function resolve(mode: BlasMode, source: string, opts: BlasOptions = {}): State {
   const env = process.env.STRUCTPRUNE_BLAS_THREADS;
-  const threads = opts.threads !== undefined ? parseThreads(opts.threads, 'setBlas({ threads })') : env ? parseThreads(env, 'STRUCTPRUNE_BLAS_THREADS') : undefined;
+  const threads =
+    opts.threads !== undefined ? parseThreads(opts.threads, 'setBlas({ threads })') : env ? parseThreads(env, 'STRUCTPRUNE_BLAS_THREADS') : undefined;
   if (mode === 'ts') {
     return { lib: null, info: { mode, active: 'ts', library: null, corename: null, config: null, threads: null, reason: `${source}: ts` } };
   }
@@ -102,7 +103,15 @@ function resolve(mode: BlasMode, source: string, opts: BlasOptions = {}): State 
     if (threads !== undefined) r.lib.setThreads(threads);
     return {
       lib: r.lib,
-      info: { mode, active: 'openblas', library: r.path, corename: r.lib.corename(), config: r.lib.config(), threads: r.lib.threads(), reason: `${source}: ${mode}` },
+      info: {
+        mode,
+        active: 'openblas',
+        library: r.path,
+        corename: r.lib.corename(),
+        config: r.lib.config(),
+        threads: r.lib.threads(),
+        reason: `${source}: ${mode}`,
+      },
     };
   }
   if (mode === 'openblas') {
@@ -112,7 +121,18 @@ function resolve(mode: BlasMode, source: string, opts: BlasOptions = {}): State 
         "STRUCTPRUNE_BLAS_LIB to the library's path, or use mode 'ts'",
     );
   }
-  return { lib: null, info: { mode, active: 'ts', library: null, corename: null, config: null, threads: null, reason: `${source}: auto, OpenBLAS not found (${r.errors[0] ?? ''})` } };
+  return {
+    lib: null,
+    info: {
+      mode,
+      active: 'ts',
+      library: null,
+      corename: null,
+      config: null,
+      threads: null,
+      reason: `${source}: auto, OpenBLAS not found (${r.errors[0] ?? ''})`,
+    },
+  };
 }
 
 function current(): State {

@@ -48,7 +48,14 @@ export function addABt(
       for (; j + 1 < n; j += 2) {
         const b0 = (bi + j) * ldb;
         const b1 = b0 + ldb;
-        let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+        let s00 = 0,
+          s01 = 0,
+          s10 = 0,
+          s11 = 0,
+          s20 = 0,
+          s21 = 0,
+          s30 = 0,
+          s31 = 0;
         for (let p = p0; p < p1; p++) {
           const x0 = B[b0 + p];
           const x1 = B[b1 + p];
@@ -76,7 +83,10 @@ export function addABt(
       }
       if (j < n) {
         const b0 = (bi + j) * ldb;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        let s0 = 0,
+          s1 = 0,
+          s2 = 0,
+          s3 = 0;
         for (let p = p0; p < p1; p++) {
           const x0 = B[b0 + p];
           s0 += A[a0 + p] * x0;

@@ -12,7 +12,6 @@ const Upper = 121;
 const Lower = 122;
 const NonUnit = 131;
 const Left = 141;
-const Right = 142;
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -27,14 +26,50 @@ export interface Lapack {
   /** In place: B (n×m row-major) ← op(L)⁻¹ B with L lower triangular n×n (dtrsm, left side); trans selects Lᵀ. */
   trsmLeftLower(L: Float64Array, B: Float64Array, n: number, m: number, trans: boolean): void;
   /** C (m×n) = alpha·op(A) op(B) + beta·C, row-major float64 (dgemm); op(A) is m×k. */
-  dgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, A: Float64Array, B: Float64Array, beta: number, C: Float64Array): void;
+  dgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    A: Float64Array,
+    B: Float64Array,
+    beta: number,
+    C: Float64Array,
+  ): void;
   /** C (m×n) = alpha·op(A) op(B) + beta·C, row-major float32 (sgemm). */
-  sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, A: Float32Array, B: Float32Array, beta: number, C: Float32Array): void;
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    A: Float32Array,
+    B: Float32Array,
+    beta: number,
+    C: Float32Array,
+  ): void;
   /**
    * sgemm on sub-matrices: C (m×n, row stride ldc) = alpha·op(A) op(B) + beta·C with row strides lda, ldb, each
    * array starting at the sub-matrix's first element (pass a subarray). Row-major float32.
    */
-  sgemmStrided(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
+  sgemmStrided(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    A: Float32Array,
+    lda: number,
+    B: Float32Array,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    ldc: number,
+  ): void;
   /** Upper triangle (row-major) of C (n×n) = alpha·Aᵀ A + beta·C for A k×n row-major (dsyrk); the strict lower triangle is not written. */
   dsyrkAtA(n: number, k: number, alpha: number, A: Float64Array, beta: number, C: Float64Array): void;
   /** Same for float32 (ssyrk). */
@@ -54,12 +89,22 @@ function need(M: { length: number }, len: number, what: string): void {
 export function bindLapack(path: string): Lapack {
   const lib = koffi.load(path);
   const f = (decl: string): Fn => lib.func(decl) as Fn;
-  const dsyevd = f('void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t l1, size_t l2)');
+  const dsyevd = f(
+    'void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t l1, size_t l2)',
+  );
   const dpotrf = f('void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t l1)');
-  const dpotrs = f('void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *lda, double *b, const int *ldb, int *info, size_t l1)');
-  const dtrsm = f('void cblas_dtrsm(int order, int side, int uplo, int transA, int diag, int m, int n, double alpha, const double *A, int lda, double *B, int ldb)');
-  const dgemm = f('void cblas_dgemm(int order, int transA, int transB, int m, int n, int k, double alpha, const double *A, int lda, const double *B, int ldb, double beta, double *C, int ldc)');
-  const sgemm = f('void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)');
+  const dpotrs = f(
+    'void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *lda, double *b, const int *ldb, int *info, size_t l1)',
+  );
+  const dtrsm = f(
+    'void cblas_dtrsm(int order, int side, int uplo, int transA, int diag, int m, int n, double alpha, const double *A, int lda, double *B, int ldb)',
+  );
+  const dgemm = f(
+    'void cblas_dgemm(int order, int transA, int transB, int m, int n, int k, double alpha, const double *A, int lda, const double *B, int ldb, double beta, double *C, int ldc)',
+  );
+  const sgemm = f(
+    'void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)',
+  );
   const dsyrk = f('void cblas_dsyrk(int order, int uplo, int trans, int n, int k, double alpha, const double *A, int lda, double beta, double *C, int ldc)');
   const ssyrk = f('void cblas_ssyrk(int order, int uplo, int trans, int n, int k, float alpha, const float *A, int lda, float beta, float *C, int ldc)');
   const optional = (decl: string): Fn | null => {
@@ -129,18 +174,49 @@ export function bindLapack(path: string): Lapack {
       need(A, m * k, 'dgemm: A');
       need(B, k * n, 'dgemm: B');
       need(C, m * n, 'dgemm: C');
-      dgemm(RowMajor, tA ? Trans : NoTrans, tB ? Trans : NoTrans, m, n, k, alpha, A, Math.max(1, tA ? m : k), B, Math.max(1, tB ? k : n), beta, C, Math.max(1, n));
+      dgemm(
+        RowMajor,
+        tA ? Trans : NoTrans,
+        tB ? Trans : NoTrans,
+        m,
+        n,
+        k,
+        alpha,
+        A,
+        Math.max(1, tA ? m : k),
+        B,
+        Math.max(1, tB ? k : n),
+        beta,
+        C,
+        Math.max(1, n),
+      );
     },
     sgemm(tA, tB, m, n, k, alpha, A, B, beta, C) {
       need(A, m * k, 'sgemm: A');
       need(B, k * n, 'sgemm: B');
       need(C, m * n, 'sgemm: C');
-      sgemm(RowMajor, tA ? Trans : NoTrans, tB ? Trans : NoTrans, m, n, k, alpha, A, Math.max(1, tA ? m : k), B, Math.max(1, tB ? k : n), beta, C, Math.max(1, n));
+      sgemm(
+        RowMajor,
+        tA ? Trans : NoTrans,
+        tB ? Trans : NoTrans,
+        m,
+        n,
+        k,
+        alpha,
+        A,
+        Math.max(1, tA ? m : k),
+        B,
+        Math.max(1, tB ? k : n),
+        beta,
+        C,
+        Math.max(1, n),
+      );
     },
     sgemmStrided(tA, tB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc) {
       const [ar, ac] = tA ? [k, m] : [m, k];
       const [br, bc] = tB ? [n, k] : [k, n];
-      if (lda < ac || ldb < bc || ldc < n) throw new RangeError(`lapack: sgemmStrided leading dimensions ${lda}, ${ldb}, ${ldc} below the row lengths ${ac}, ${bc}, ${n}`);
+      if (lda < ac || ldb < bc || ldc < n)
+        throw new RangeError(`lapack: sgemmStrided leading dimensions ${lda}, ${ldb}, ${ldc} below the row lengths ${ac}, ${bc}, ${n}`);
       if (ar > 0) need(A, (ar - 1) * lda + ac, 'sgemmStrided: A');
       if (br > 0) need(B, (br - 1) * ldb + bc, 'sgemmStrided: B');
       if (m > 0) need(C, (m - 1) * ldc + n, 'sgemmStrided: C');

@@ -136,7 +136,10 @@ export function randomGram(n: number, t: number, seed: number, ridge = 0): Float
       const j1 = Math.min(j + 1, n - 1);
       const b0 = j * t;
       const b1 = j1 * t;
-      let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+      let s00 = 0,
+        s01 = 0,
+        s10 = 0,
+        s11 = 0;
       for (let p = 0; p < t; p++) {
         const x0 = X[a0 + p];
         const x1 = X[a1 + p];

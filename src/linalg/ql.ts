@@ -156,8 +156,14 @@ function rotateRows(Z: Float64Array, n: number, i: number, c: number, s: number,
 
 /** The rotations at rows i, i−1, i−2, i−3 (in that order; c, s from cs[q…q+7]) on columns [c0, c1). */
 function rotateChain4(Z: Float64Array, n: number, i: number, cs: Float64Array, q: number, c0: number, c1: number): void {
-  const C0 = cs[q], S0 = cs[q + 1], C1 = cs[q + 2], S1 = cs[q + 3];
-  const C2 = cs[q + 4], S2 = cs[q + 5], C3 = cs[q + 6], S3 = cs[q + 7];
+  const C0 = cs[q],
+    S0 = cs[q + 1],
+    C1 = cs[q + 2],
+    S1 = cs[q + 3];
+  const C2 = cs[q + 4],
+    S2 = cs[q + 5],
+    C3 = cs[q + 6],
+    S3 = cs[q + 7];
   const r4 = (i + 1) * n;
   const r3 = r4 - n;
   const r2 = r3 - n;
@@ -179,4 +185,3 @@ function rotateChain4(Z: Float64Array, n: number, i: number, cs: Float64Array, q
     Z[r0 + j] = C3 * y - S3 * t;
   }
 }
-

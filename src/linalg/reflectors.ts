@@ -94,7 +94,14 @@ function applyReflectorPairToRows(
     const z1 = z0 + n;
     const z2 = z1 + n;
     const z3 = z2 + n;
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    let a0 = 0,
+      a1 = 0,
+      a2 = 0,
+      a3 = 0,
+      b0 = 0,
+      b1 = 0,
+      b2 = 0,
+      b3 = 0;
     for (let j = j0; j < n; j++) {
       const x = va[j];
       const y = vb[j];

@@ -14,15 +14,7 @@
  * Root j of the secular equation. Writes δ_i = d_i − λ_j into `delta` (length ≥ K) and returns λ_j.
  * `work` is scratch of length ≥ K. d, w2 (= w_i²) have length ≥ K.
  */
-export function secularRoot(
-  d: Float64Array,
-  w2: Float64Array,
-  K: number,
-  rho: number,
-  j: number,
-  delta: Float64Array,
-  work: Float64Array,
-): number {
+export function secularRoot(d: Float64Array, w2: Float64Array, K: number, rho: number, j: number, delta: Float64Array, work: Float64Array): number {
   const eps = 2 ** -52;
   const last = j === K - 1;
   let origin: number;

@@ -82,13 +82,7 @@ export interface SpdSolution {
  * (`choleskyDamped`: δ = damp · mean(diag A), damp default 0.01, ×10 per retry; pass `damp: 0` for
  * an undamped solve). Only A's lower triangle is read. Throws `CholeskyError` when every try fails.
  */
-export function solveSpd(
-  A: ArrayLike<number>,
-  B: ArrayLike<number>,
-  n: number,
-  m: number,
-  opts: CholeskyDampedOptions = {},
-): SpdSolution {
+export function solveSpd(A: ArrayLike<number>, B: ArrayLike<number>, n: number, m: number, opts: CholeskyDampedOptions = {}): SpdSolution {
   assertShape(A, n, n, 'solveSpd: A');
   assertShape(B, n, m, 'solveSpd: B');
   const { L, delta, damp, tries } = choleskyDamped(A, n, opts);
@@ -100,13 +94,7 @@ export function solveSpd(
  * compensation P_S = P⁰ H[:, S] (H[S, S] + δI)⁻¹ (METHOD.md §3), with B = P⁰ H[:, S] and
  * A = H[S, S]. Same damping rules as `solveSpd`. Returns X r×n.
  */
-export function solveSpdRight(
-  B: ArrayLike<number>,
-  A: ArrayLike<number>,
-  r: number,
-  n: number,
-  opts: CholeskyDampedOptions = {},
-): SpdSolution {
+export function solveSpdRight(B: ArrayLike<number>, A: ArrayLike<number>, r: number, n: number, opts: CholeskyDampedOptions = {}): SpdSolution {
   assertShape(A, n, n, 'solveSpdRight: A');
   assertShape(B, r, n, 'solveSpdRight: B');
   const { L, delta, damp, tries } = choleskyDamped(A, n, opts);

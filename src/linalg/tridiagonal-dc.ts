@@ -237,7 +237,10 @@ function combineRows(
 ): Float64Array {
   const N = hi - lo;
   const out = new Float64Array(K * N);
-  for (const [c0, c1, has] of [[lo, mid, hasTop], [mid, hi, hasBottom]] as const) {
+  for (const [c0, c1, has] of [
+    [lo, mid, hasTop],
+    [mid, hi, hasBottom],
+  ] as const) {
     const w = c1 - c0;
     const sel: number[] = [];
     for (let i = 0; i < K; i++) if (has[keep[i]]) sel.push(i);

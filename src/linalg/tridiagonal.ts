@@ -120,15 +120,7 @@ function householder(W: Float64Array, r0: number, j0: number, n: number, v: Floa
  * Row i (upper part, columns ≥ i) of the trailing matrix: S_ij −= v_i w_j + w_i v_j (previous step),
  * then p += (S u) contributions of this row and of its mirror (S symmetric, upper storage).
  */
-function updateRowAndMultiply(
-  W: Float64Array,
-  n: number,
-  i: number,
-  vp: Float64Array,
-  wp: Float64Array,
-  u: Float64Array,
-  p: Float64Array,
-): void {
+function updateRowAndMultiply(W: Float64Array, n: number, i: number, vp: Float64Array, wp: Float64Array, u: Float64Array, p: Float64Array): void {
   const ri = i * n;
   const vi = vp[i];
   const wi = wp[i];
@@ -161,15 +153,7 @@ function updateRowAndMultiply(
  * `updateRowAndMultiply` for rows i…i+3 at once, so the loads of v, w, u and the load/store of p are
  * shared by four rows (measured ≈ 20 % faster than two rows at n = 1024–2048).
  */
-function updateFourRowsAndMultiply(
-  W: Float64Array,
-  n: number,
-  i: number,
-  vp: Float64Array,
-  wp: Float64Array,
-  u: Float64Array,
-  p: Float64Array,
-): void {
+function updateFourRowsAndMultiply(W: Float64Array, n: number, i: number, vp: Float64Array, wp: Float64Array, u: Float64Array, p: Float64Array): void {
   // The leading 4×4 upper triangle (columns i…i+3), element by element.
   let s0 = leadingTriangleRow(W, n, i, 0, vp, wp, u, p);
   let s1 = leadingTriangleRow(W, n, i, 1, vp, wp, u, p);
@@ -179,9 +163,18 @@ function updateFourRowsAndMultiply(
   const r1 = r0 + n;
   const r2 = r1 + n;
   const r3 = r2 + n;
-  const v0 = vp[i], v1 = vp[i + 1], v2 = vp[i + 2], v3 = vp[i + 3];
-  const w0 = wp[i], w1 = wp[i + 1], w2 = wp[i + 2], w3 = wp[i + 3];
-  const u0 = u[i], u1 = u[i + 1], u2 = u[i + 2], u3 = u[i + 3];
+  const v0 = vp[i],
+    v1 = vp[i + 1],
+    v2 = vp[i + 2],
+    v3 = vp[i + 3];
+  const w0 = wp[i],
+    w1 = wp[i + 1],
+    w2 = wp[i + 2],
+    w3 = wp[i + 3];
+  const u0 = u[i],
+    u1 = u[i + 1],
+    u2 = u[i + 2],
+    u3 = u[i + 3];
   for (let j = i + 4; j < n; j++) {
     const vj = vp[j];
     const wj = wp[j];
@@ -207,16 +200,7 @@ function updateFourRowsAndMultiply(
 }
 
 /** Row i+a of the 4×4 leading triangle of `updateFourRowsAndMultiply`; returns its part of (S u)_{i+a}. */
-function leadingTriangleRow(
-  W: Float64Array,
-  n: number,
-  i: number,
-  a: number,
-  vp: Float64Array,
-  wp: Float64Array,
-  u: Float64Array,
-  p: Float64Array,
-): number {
+function leadingTriangleRow(W: Float64Array, n: number, i: number, a: number, vp: Float64Array, wp: Float64Array, u: Float64Array, p: Float64Array): number {
   const ra = (i + a) * n;
   const va = vp[i + a];
   const wa = wp[i + a];

@@ -14,7 +14,13 @@ import { tf } from '../backend';
  * each head multiplied by its gate when `gates` [nH] is given.
  */
 export function attentionBatched(
-  q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, kvOf: number[], dh: number, mask: tf.Tensor2D, gates?: tf.Tensor1D,
+  q: tf.Tensor2D,
+  k: tf.Tensor2D,
+  v: tf.Tensor2D,
+  kvOf: number[],
+  dh: number,
+  mask: tf.Tensor2D,
+  gates?: tf.Tensor1D,
 ): tf.Tensor2D {
   const T = q.shape[0];
   const nH = kvOf.length;

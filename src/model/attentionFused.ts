@@ -22,7 +22,19 @@ const MODES: readonly AttentionMode[] = ['auto', 'native', 'js', 'tfjs'];
 const KERNEL = 'StructpruneCausalAttention';
 
 type SoftmaxFn = (S: Float32Array, rows: number, ld: number, row0: number) => void;
-type NativeFn = (q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, T: number, nH: number, nKv: number, dh: number, kvOf: Int32Array, scratch: Float32Array, nThreads: number) => void;
+type NativeFn = (
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  out: Float32Array,
+  T: number,
+  nH: number,
+  nKv: number,
+  dh: number,
+  kvOf: Int32Array,
+  scratch: Float32Array,
+  nThreads: number,
+) => void;
 
 /** What {@link attentionInfo} reports. */
 export interface AttentionInfo {
@@ -70,7 +82,9 @@ function loadNative(): NativeLib | { error: string } {
   if (r) return r;
   try {
     const lib = koffi.load(p);
-    const fn = lib.func('void sp_causal_attention(const float *q, const float *k, const float *v, float *out, int T, int nH, int nKv, int dh, const int *kvOf, float *scratch, int nThreads)') as NativeFn;
+    const fn = lib.func(
+      'void sp_causal_attention(const float *q, const float *k, const float *v, float *out, int T, int nH, int nKv, int dh, const int *kvOf, float *scratch, int nThreads)',
+    ) as NativeFn;
     const softmax = lib.func('void sp_causal_softmax_rows(float *S, int rows, int ld, int row0)') as SoftmaxFn;
     r = { fn, softmax, path: p };
   } catch (e) {
@@ -88,7 +102,8 @@ function parseMode(v: string, source: string): AttentionMode {
 
 function resolve(mode: AttentionMode, source: string, opts: AttentionOptions = {}): { info: AttentionInfo; native: NativeLib | null } {
   const env = process.env.STRUCTPRUNE_ATTENTION_THREADS;
-  const threads = opts.threads !== undefined ? parseThreads(opts.threads, 'setAttention({ threads })') : env ? parseThreads(env, 'STRUCTPRUNE_ATTENTION_THREADS') : 1;
+  const threads =
+    opts.threads !== undefined ? parseThreads(opts.threads, 'setAttention({ threads })') : env ? parseThreads(env, 'STRUCTPRUNE_ATTENTION_THREADS') : 1;
   if (mode === 'tfjs' || mode === 'js') return { info: { mode, active: mode, library: null, threads: 1, reason: source }, native: null };
   const n = loadNative();
   if ('fn' in n) return { info: { mode, active: 'native', library: n.path, threads, reason: source }, native: n };
@@ -141,7 +156,17 @@ export function useFusedAttention(): boolean {
 }
 
 /** The TypeScript twin of native/attention.c (same algorithm, float64 sums; no compiler needed, but slower than tfjs). */
-function jsAttention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, T: number, nH: number, nKv: number, dh: number, kvOf: Int32Array): void {
+function jsAttention(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  out: Float32Array,
+  T: number,
+  nH: number,
+  nKv: number,
+  dh: number,
+  kvOf: Int32Array,
+): void {
   const wq = nH * dh;
   const wk = nKv * dh;
   const s = new Float64Array(T);
@@ -196,7 +221,19 @@ export const BLAS_MIN_HEAD_DIM = 32;
 /** Query rows per block of the BLAS route (keys beyond a block's last row are skipped: causal). */
 const ROW_BLOCK = 256;
 
-function blasAttention(la: Lapack, softmax: SoftmaxFn, q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, T: number, nH: number, nKv: number, dh: number, kvOf: number[]): void {
+function blasAttention(
+  la: Lapack,
+  softmax: SoftmaxFn,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  out: Float32Array,
+  T: number,
+  nH: number,
+  nKv: number,
+  dh: number,
+  kvOf: number[],
+): void {
   const wq = nH * dh;
   const wk = nKv * dh;
   const S = new Float32Array(Math.min(ROW_BLOCK, T) * T);
@@ -258,7 +295,10 @@ function register(): void {
     kernelName: KERNEL,
     backendName: 'cpu',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as { data: { get(id: object): { values: Float32Array } }; makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfoLike };
+      const b = backend as unknown as {
+        data: { get(id: object): { values: Float32Array } };
+        makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfoLike;
+      };
       const { q, k, v } = inputs as unknown as Record<'q' | 'k' | 'v', TensorInfoLike>;
       const out = new Float32Array(q.shape[0] * q.shape[1]);
       run(b.data.get(q.dataId).values, b.data.get(k.dataId).values, b.data.get(v.dataId).values, out, q.shape[0], attrs as unknown as Attrs);

@@ -149,9 +149,7 @@ export function block(x: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { out
   const { cfg, shape } = ctx;
   const dh = cfg.dHead;
   const nH = shape.heads.length;
-  const nKv = shape.kvHeads.length;
-  const norm = (z: tf.Tensor2D, key: string) =>
-    cfg.norm === 'rms' ? rmsNorm(z, w[key], cfg.normEps) : layerNorm(z, w[key], w[key + '.bias'], cfg.normEps);
+  const norm = (z: tf.Tensor2D, key: string) => (cfg.norm === 'rms' ? rmsNorm(z, w[key], cfg.normEps) : layerNorm(z, w[key], w[key + '.bias'], cfg.normEps));
   const capture: BlockCapture = {};
 
   // ---- attention module ----

@@ -116,11 +116,15 @@ export function validateConfig(cfg: ModelConfig, opts: ValidateConfigOptions = {
   for (const k of pos) {
     if (!Number.isSafeInteger(cfg[k]) || cfg[k] <= 0) throw new Error(`config.${k} must be a positive integer, got ${show(cfg[k])}`);
   }
-  if (cfg.embedDim !== undefined && (!Number.isSafeInteger(cfg.embedDim) || cfg.embedDim <= 0)) throw new Error(`config.embedDim must be a positive integer when present, got ${show(cfg.embedDim)}`);
-  if (cfg.bosId >= cfg.vocabSize || cfg.eosId >= cfg.vocabSize) throw new Error(`config.bosId ${cfg.bosId} / eosId ${cfg.eosId} must be below vocabSize ${cfg.vocabSize}`);
+  if (cfg.embedDim !== undefined && (!Number.isSafeInteger(cfg.embedDim) || cfg.embedDim <= 0))
+    throw new Error(`config.embedDim must be a positive integer when present, got ${show(cfg.embedDim)}`);
+  if (cfg.bosId >= cfg.vocabSize || cfg.eosId >= cfg.vocabSize)
+    throw new Error(`config.bosId ${cfg.bosId} / eosId ${cfg.eosId} must be below vocabSize ${cfg.vocabSize}`);
   if (cfg.nHeads % cfg.nKvHeads !== 0) throw new Error(`config.nHeads (${cfg.nHeads}) must be a multiple of nKvHeads (${cfg.nKvHeads})`);
   if (!opts.headDimFree && cfg.nHeads * cfg.dHead !== cfg.dModel) {
-    throw new Error(`config.nHeads × dHead (${cfg.nHeads} × ${cfg.dHead} = ${cfg.nHeads * cfg.dHead}) must equal dModel (${cfg.dModel}): the heads split the model width`);
+    throw new Error(
+      `config.nHeads × dHead (${cfg.nHeads} × ${cfg.dHead} = ${cfg.nHeads * cfg.dHead}) must equal dModel (${cfg.dModel}): the heads split the model width`,
+    );
   }
   if (cfg.positions === 'rope' && cfg.dHead % 2 !== 0) throw new Error(`config.dHead (${cfg.dHead}) must be even for rotary positions`);
   if (cfg.layers !== undefined) {

@@ -87,13 +87,27 @@ export function fixtureModel(opts: Omit<FixtureOptions, 'tokenizer'>): Model {
 
 /** Merges of the OPT fixture's byte-level tokenizer (common English pairs; "Ġ" is GPT-2's space). */
 const BYTE_MERGES: [string, string][] = [
-  ['Ġ', 't'], ['h', 'e'], ['Ġ', 'a'], ['i', 'n'], ['Ġt', 'he'], ['e', 'r'], ['o', 'n'], ['Ġ', 's'], ['e', 'd'],
-  ['a', 'n'], ['Ġ', 'w'], ['n', 'd'], ['Ġa', 'nd'], ['o', 'u'], ['i', 't'], ['Ġ', 'o'],
+  ['Ġ', 't'],
+  ['h', 'e'],
+  ['Ġ', 'a'],
+  ['i', 'n'],
+  ['Ġt', 'he'],
+  ['e', 'r'],
+  ['o', 'n'],
+  ['Ġ', 's'],
+  ['e', 'd'],
+  ['a', 'n'],
+  ['Ġ', 'w'],
+  ['n', 'd'],
+  ['Ġa', 'nd'],
+  ['o', 'u'],
+  ['i', 't'],
+  ['Ġ', 'o'],
 ];
 
 /** Pieces of the LLaMA fixture's SentencePiece-style tokenizer: merged pieces by descending score, then characters. */
 const SP_MERGED = [' t', 'he', ' a', 'in', ' the', 'er', 'on', ' s', 'ed', 'an', ' w', 'nd', ' and', 'ou', 'it', ' o'];
-const SP_CHARS = " etaoinshrdlcumwfgypbvkjxqzETAOINSHRDLCUMWFGYPBVKJXQZ0123456789.,!?'\"-:;()";
+const SP_CHARS = ' etaoinshrdlcumwfgypbvkjxqzETAOINSHRDLCUMWFGYPBVKJXQZ0123456789.,!?\'"-:;()';
 
 /** The fixture tokenizer of `arch` (OPT: byte-level BPE, 276 tokens; LLaMA: SentencePiece BPE with byte fallback, 349 tokens). */
 export function fixtureTokenizer(arch: Arch): HfTokenizerFiles {

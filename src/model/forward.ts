@@ -26,7 +26,10 @@ export function embed(cfg: ModelConfig, w: DeviceWeights, ids: readonly number[]
   let x = tf.gather(w.embed, idx) as tf.Tensor2D;
   if (w.proj_in) x = linear(x, w.proj_in);
   if (cfg.positions === 'learned') {
-    const pos = tf.tensor1d(Int32Array.from(ids, (_, i) => i + cfg.positionOffset), 'int32');
+    const pos = tf.tensor1d(
+      Int32Array.from(ids, (_, i) => i + cfg.positionOffset),
+      'int32',
+    );
     x = tf.add(x, tf.gather(w.pos_embed, pos)) as tf.Tensor2D;
   }
   return x;
@@ -51,13 +54,27 @@ export function lmHead(cfg: ModelConfig, w: DeviceWeights, x: tf.Tensor2D): tf.T
  * Logits [T, vocab] for one sequence, with every weight resident (see device.ts `toDevice`).
  * Call inside tf.tidy; captured activations are returned as tensors owned by the caller.
  */
-export function forward(cfg: ModelConfig, w: DeviceWeights, ids: readonly number[], opts: ForwardOptions = {}): { logits: tf.Tensor2D; captures: BlockCapture[] } {
+export function forward(
+  cfg: ModelConfig,
+  w: DeviceWeights,
+  ids: readonly number[],
+  opts: ForwardOptions = {},
+): { logits: tf.Tensor2D; captures: BlockCapture[] } {
   const T = ids.length;
   const ctx = sequenceContext(cfg, T);
   let x = embed(cfg, w, ids);
   const captures: BlockCapture[] = [];
   for (let l = 0; l < cfg.nLayers; l++) {
-    const r = block(x, blockTensors(w, l), { cfg, shape: layerShape(cfg, l), mask: ctx.mask, rope: ctx.rope, gates: opts.gates?.[l], capture: opts.capture, attention: opts.attention, probes: opts.probes?.[l] });
+    const r = block(x, blockTensors(w, l), {
+      cfg,
+      shape: layerShape(cfg, l),
+      mask: ctx.mask,
+      rope: ctx.rope,
+      gates: opts.gates?.[l],
+      capture: opts.capture,
+      attention: opts.attention,
+      probes: opts.probes?.[l],
+    });
     x = r.out;
     captures.push(r.capture);
   }

@@ -14,7 +14,18 @@ import { Model } from './model';
 import { ModelFormatError } from '../errors';
 import { writeSafetensors } from '../io/safetensorsWriter';
 import { writeJsonAtomic } from '../io/atomic';
-import { HF_BASE_PREFIXES, HF_CLASS, HF_FILES, HF_GLOBAL_TENSORS, HF_IGNORED_TENSORS, HF_ROPE_PERMUTED, HF_SAVE_BASE, hfResolve, hfTensorPlan, HfTensorPlanEntry } from './hfNames';
+import {
+  HF_BASE_PREFIXES,
+  HF_CLASS,
+  HF_FILES,
+  HF_GLOBAL_TENSORS,
+  HF_IGNORED_TENSORS,
+  HF_ROPE_PERMUTED,
+  HF_SAVE_BASE,
+  hfResolve,
+  hfTensorPlan,
+  HfTensorPlanEntry,
+} from './hfNames';
 import { hfConfigToModelConfig, hfHasFinalNorm, modelConfigToHfConfig } from './hfConfig';
 import { permuteRopeRows, ropeHeads } from './hfRope';
 import { openTensors, TensorSource } from './hfTensors';
@@ -52,7 +63,8 @@ export interface LoadHfOptions {
  * misshapen, non-finite or unexpected tensor. The result's `source.format` is 'hf'.
  */
 export function loadHfModel(dir: string, opts: LoadHfOptions = {}): Model {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new ModelFormatError(dir, 'not a directory (expected an HF checkpoint with config.json and model.safetensors)');
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new ModelFormatError(dir, 'not a directory (expected an HF checkpoint with config.json and model.safetensors)');
   const cfgFile = path.join(dir, HF_FILES.config);
   const json = readJson(cfgFile);
   const config = hfConfigToModelConfig(json, cfgFile);
@@ -64,7 +76,10 @@ export function loadHfModel(dir: string, opts: LoadHfOptions = {}): Model {
     const base = HF_BASE_PREFIXES.find((b) => names.has(hfResolve(g.embed.hf, b)));
     if (base === undefined) {
       const tried = HF_BASE_PREFIXES.map((b) => `"${hfResolve(g.embed.hf, b)}"`).join(' or ');
-      throw new ModelFormatError(dir, `no embedding tensor ${tried}: not a ${HF_CLASS[config.arch].architecture} checkpoint (tensors: ${src.names.slice(0, 5).join(', ')}${src.names.length > 5 ? ', …' : ''})`);
+      throw new ModelFormatError(
+        dir,
+        `no embedding tensor ${tried}: not a ${HF_CLASS[config.arch].architecture} checkpoint (tensors: ${src.names.slice(0, 5).join(', ')}${src.names.length > 5 ? ', …' : ''})`,
+      );
     }
     const plan = hfTensorPlan(config, base, finalNorm);
     const weights: HostWeights = {};
@@ -129,14 +144,19 @@ export function saveHfModel(model: Model, dir: string, opts: SaveHfOptions = {})
   const cfg = model.config;
   const w = model.weights;
   checkOutputDir(dir, isSavedHfDir, { inputs: [model.source.path] });
-  if (cfg.layers) throw new Error(`saveHfModel: ${model.source.name} is pruned (config.layers set); HF configs cannot express per-layer widths, save it in the project format`);
+  if (cfg.layers)
+    throw new Error(
+      `saveHfModel: ${model.source.name} is pruned (config.layers set); HF configs cannot express per-layer widths, save it in the project format`,
+    );
   const finalNorm = w.norm_f !== undefined;
   const hfConfig = modelConfigToHfConfig(cfg, { finalNorm, dtype: opts.dtype });
   const plan = hfTensorPlan(cfg, HF_SAVE_BASE, finalNorm);
   const planned = new Set(plan.map((p) => p.key));
   const extra = Object.keys(w).filter((k) => !planned.has(k));
   if (extra.length > 0) {
-    throw new Error(`saveHfModel: weights ${extra.join(', ')} have no place in an HF ${cfg.arch} checkpoint of this config${extra.includes('lm_head') ? ' (lm_head with tiedEmbeddings true)' : ''}`);
+    throw new Error(
+      `saveHfModel: weights ${extra.join(', ')} have no place in an HF ${cfg.arch} checkpoint of this config${extra.includes('lm_head') ? ' (lm_head with tiedEmbeddings true)' : ''}`,
+    );
   }
   const tensors: Record<string, HostTensor> = {};
   for (const p of plan) {
@@ -178,4 +198,3 @@ export function isSavedHfDir(dir: string): boolean {
     return false;
   }
 }
-

@@ -30,8 +30,23 @@ export interface HfConfigKey {
   default?: number | boolean;
 }
 
-type MappedField = 'dModel' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'dFF' | 'vocabSize' | 'maxSeq' | 'normEps' | 'ropeTheta'
-  | 'tiedEmbeddings' | 'bosId' | 'eosId' | 'preNorm' | 'biases' | 'dHead' | 'embedDim';
+type MappedField =
+  | 'dModel'
+  | 'nLayers'
+  | 'nHeads'
+  | 'nKvHeads'
+  | 'dFF'
+  | 'vocabSize'
+  | 'maxSeq'
+  | 'normEps'
+  | 'ropeTheta'
+  | 'tiedEmbeddings'
+  | 'bosId'
+  | 'eosId'
+  | 'preNorm'
+  | 'biases'
+  | 'dHead'
+  | 'embedDim';
 
 /** config.json keys per architecture, by ModelConfig field. */
 export const HF_CONFIG_KEYS: Readonly<Record<Arch, Partial<Record<MappedField, HfConfigKey>>>> = Object.freeze({

@@ -107,7 +107,10 @@ export function hfTokenizerFromJson(files: HfTokenizerFiles, ids: SpecialIds = {
     const name = tokenString(cfg[`${which}_token`]);
     const id = name === undefined ? undefined : lib.token_to_id(name);
     if (id === undefined) {
-      throw new ModelFormatError(label, `cannot tell the ${which.toUpperCase()} id: add "${which}_token_id" to config.json or "${which}_token" to tokenizer_config.json`);
+      throw new ModelFormatError(
+        label,
+        `cannot tell the ${which.toUpperCase()} id: add "${which}_token_id" to config.json or "${which}_token" to tokenizer_config.json`,
+      );
     }
     return id;
   };
@@ -126,7 +129,8 @@ export function hfTokenizerFromJson(files: HfTokenizerFiles, ids: SpecialIds = {
       return out;
     },
     decode(list, opts = {}) {
-      for (const id of list) if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new RangeError(`token id ${id} outside the tokenizer's [0, ${vocabSize})`);
+      for (const id of list)
+        if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new RangeError(`token id ${id} outside the tokenizer's [0, ${vocabSize})`);
       return lib.decode([...list], { skip_special_tokens: opts.skipSpecial ?? true, clean_up_tokenization_spaces: cleanUp });
     },
   };
@@ -196,7 +200,8 @@ export function llama2cToHfTokenizer(tok: Llama2cTokenizer): HfTokenizerFiles {
   }
   for (let b = 0; b < 256; b++) {
     const want = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
-    if (tok.pieces[b + 3] !== want) throw new Error(`llama2cToHfTokenizer: byte token ${want} must be id ${b + 3} (llama2.c byte fallback), found ${JSON.stringify(tok.pieces[b + 3])}`);
+    if (tok.pieces[b + 3] !== want)
+      throw new Error(`llama2cToHfTokenizer: byte token ${want} must be id ${b + 3} (llama2.c byte fallback), found ${JSON.stringify(tok.pieces[b + 3])}`);
   }
   if (!tok.lookup.has(' ')) throw new Error('llama2cToHfTokenizer: no " " piece: llama2.c adds no dummy prefix then, which tokenizer.json cannot express');
   const pieces = tok.pieces.map((p, i) => {
@@ -234,26 +239,56 @@ export function llama2cToHfTokenizer(tok: Llama2cTokenizer): HfTokenizerFiles {
     truncation: null,
     padding: null,
     added_tokens: [...specials.entries()].sort((x, y) => x[0] - y[0]).map(([id, c]) => addedToken(id, c)),
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: SPIECE }, { type: 'Replace', pattern: { String: ' ' }, content: SPIECE }] },
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Prepend', prepend: SPIECE },
+        { type: 'Replace', pattern: { String: ' ' }, content: SPIECE },
+      ],
+    },
     pre_tokenizer: null,
     post_processor: {
       type: 'TemplateProcessing',
       single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: bos, type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      pair: [
+        { SpecialToken: { id: bos, type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: bos, type_id: 1 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+      ],
       special_tokens: { [bos]: { id: bos, ids: [tok.bosId], tokens: [bos] } },
     },
     decoder: {
       type: 'Sequence',
-      decoders: [{ type: 'Replace', pattern: { String: SPIECE }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }],
+      decoders: [
+        { type: 'Replace', pattern: { String: SPIECE }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        { type: 'Strip', content: ' ', start: 1, stop: 0 },
+      ],
     },
     model: {
-      type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: true, byte_fallback: true, ignore_merges: false, vocab, merges: merges.map((m) => `${m.a} ${m.b}`),
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: true,
+      ignore_merges: false,
+      vocab,
+      merges: merges.map((m) => `${m.a} ${m.b}`),
     },
   };
   const config = {
-    tokenizer_class: 'PreTrainedTokenizerFast', bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>',
-    add_bos_token: true, add_eos_token: false, clean_up_tokenization_spaces: false, legacy: true,
+    tokenizer_class: 'PreTrainedTokenizerFast',
+    bos_token: '<s>',
+    eos_token: '</s>',
+    unk_token: '<unk>',
+    add_bos_token: true,
+    add_eos_token: false,
+    clean_up_tokenization_spaces: false,
+    legacy: true,
   };
   return { tokenizer, config };
 }
@@ -324,12 +359,24 @@ export function byteLevelBpeTokenizer(opts: ByteLevelBpeOptions): HfTokenizerFil
     },
     decoder: byteLevel,
     model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false,
-      byte_fallback: false, ignore_merges: false, vocab, merges: opts.merges.map(([a, b]) => `${a} ${b}`),
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges: opts.merges.map(([a, b]) => `${a} ${b}`),
     },
   };
   const config: Record<string, unknown> = {
-    tokenizer_class: 'PreTrainedTokenizerFast', bos_token: bos, eos_token: eos, add_bos_token: true, clean_up_tokenization_spaces: false,
+    tokenizer_class: 'PreTrainedTokenizerFast',
+    bos_token: bos,
+    eos_token: eos,
+    add_bos_token: true,
+    clean_up_tokenization_spaces: false,
   };
   if (specials.includes('<unk>')) config.unk_token = '<unk>';
   if (specials.includes('<pad>')) config.pad_token = '<pad>';

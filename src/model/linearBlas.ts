@@ -58,7 +58,10 @@ function register(): void {
     kernelName: KERNEL,
     backendName: 'cpu',
     kernelFunc: ({ inputs, backend }) => {
-      const bk = backend as unknown as { data: { get(id: object): { values: Float32Array } }; makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfoLike };
+      const bk = backend as unknown as {
+        data: { get(id: object): { values: Float32Array } };
+        makeTensorInfo(shape: number[], dtype: string, values: Float32Array): TensorInfoLike;
+      };
       const { a, b } = inputs as unknown as Record<'a' | 'b', TensorInfoLike>;
       const [m, k] = a.shape;
       const n = b.shape[1];

@@ -62,9 +62,26 @@ export function parseLlama2c(buf: Uint8Array, file: string): { config: ModelConf
     arrays[name] = a;
   }
   const config: ModelConfig = {
-    arch: 'llama', dModel: dim, nLayers: L, nHeads: nh, nKvHeads: nkv, dHead: hs, dFF: hidden, vocabSize: vocab,
-    maxSeq: seq, normEps: 1e-5, ropeTheta: 10000, activation: 'swiglu', norm: 'rms', biases: false,
-    tiedEmbeddings: shared, positions: 'rope', positionOffset: 0, preNorm: true, bosId: 1, eosId: 2,
+    arch: 'llama',
+    dModel: dim,
+    nLayers: L,
+    nHeads: nh,
+    nKvHeads: nkv,
+    dHead: hs,
+    dFF: hidden,
+    vocabSize: vocab,
+    maxSeq: seq,
+    normEps: 1e-5,
+    ropeTheta: 10000,
+    activation: 'swiglu',
+    norm: 'rms',
+    biases: false,
+    tiedEmbeddings: shared,
+    positions: 'rope',
+    positionOffset: 0,
+    preNorm: true,
+    bosId: 1,
+    eosId: 2,
   };
   validateConfig(config);
   const w: HostWeights = {};

@@ -35,7 +35,8 @@ function loadBin(file: string, name: string, tokFile: string | undefined, sha256
 function loadHfDir(dir: string): LoadedModel {
   const model = loadHfModel(dir);
   const files = [HF_TOKENIZER_FILES.tokenizer, HF_TOKENIZER_FILES.config].map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f));
-  if (!files.some((f) => f.endsWith(HF_TOKENIZER_FILES.tokenizer))) throw new UsageError(`${dir} has no ${HF_TOKENIZER_FILES.tokenizer}: a tokenizer is needed to evaluate or calibrate`);
+  if (!files.some((f) => f.endsWith(HF_TOKENIZER_FILES.tokenizer)))
+    throw new UsageError(`${dir} has no ${HF_TOKENIZER_FILES.tokenizer}: a tokenizer is needed to evaluate or calibrate`);
   const src: TokenizerSource = { kind: 'hf', dir, files };
   return { model, codec: codecFromSource(src, model.config.vocabSize), tokenizerSource: src };
 }
@@ -48,9 +49,12 @@ export async function loadModel(spec: string = DEFAULT_MODEL, opts: LoadModelOpt
   }
   // A save killed between its two folder renames leaves the previous model beside the path: put it back.
   if (!fs.existsSync(spec)) recoverDir(spec);
-  if (!fs.existsSync(spec)) throw new UsageError(`model "${spec}": no such file or directory (use "${DEFAULT_MODEL}", a llama2.c .bin file, or a model directory)`);
+  if (!fs.existsSync(spec))
+    throw new UsageError(`model "${spec}": no such file or directory (use "${DEFAULT_MODEL}", a llama2.c .bin file, or a model directory)`);
   if (!fs.statSync(spec).isDirectory()) return loadBin(spec, path.basename(spec), opts.tokenizer);
   if (isPrunedDir(spec)) return loadPruned(spec);
   if (fs.existsSync(path.join(spec, HF_FILES.config))) return loadHfDir(spec);
-  throw new UsageError(`model "${spec}": directory is neither a saved model (config.json with format "structprune-pruned") nor a Hugging Face checkpoint (config.json + model.safetensors)`);
+  throw new UsageError(
+    `model "${spec}": directory is neither a saved model (config.json with format "structprune-pruned") nor a Hugging Face checkpoint (config.json + model.safetensors)`,
+  );
 }

@@ -11,6 +11,8 @@ export interface Model {
 /** One-line summary for REPL printing. */
 export function describeModel(m: Model): string {
   const c = m.config;
-  const pruned = c.layers ? ' (pruned: ffn ' + c.layers.map((s) => s.ffn.length).join('/') + ', heads ' + c.layers.map((s) => s.heads.length).join('/') + ')' : '';
+  const pruned = c.layers
+    ? ' (pruned: ffn ' + c.layers.map((s) => s.ffn.length).join('/') + ', heads ' + c.layers.map((s) => s.heads.length).join('/') + ')'
+    : '';
   return `${m.source.name}: ${c.arch} d=${c.dModel} L=${c.nLayers} heads=${c.nHeads}/${c.nKvHeads} ff=${c.dFF} vocab=${c.vocabSize}, ${countParams(m.weights).toLocaleString('en-US')} params${pruned}`;
 }

@@ -79,8 +79,12 @@ export function savePruned(loaded: LoadedModel, dir: string, opts: SavePrunedOpt
       writeSafetensors(path.join(tmp, 'model.safetensors'), model.weights, { metadata: { format: PRUNED_FORMAT, layout: 'in-out' } });
       files.push('model.safetensors');
       const cfg: SavedConfig = {
-        format: PRUNED_FORMAT, version: PRUNED_VERSION, layout: 'in-out', config: model.config,
-        source: { name: model.source.name, sha256: model.source.sha256 }, tokenizer,
+        format: PRUNED_FORMAT,
+        version: PRUNED_VERSION,
+        layout: 'in-out',
+        config: model.config,
+        source: { name: model.source.name, sha256: model.source.sha256 },
+        tokenizer,
       };
       if (opts.report !== undefined) {
         writeJsonAtomic(path.join(tmp, 'report.json'), opts.report);

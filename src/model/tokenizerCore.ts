@@ -48,7 +48,8 @@ export function parseTokenizer(buf: Uint8Array, vocabSize: number, file: string)
     pieces.push(latin1(buf.subarray(off, off + len)));
     off += len;
   }
-  if (off !== buf.byteLength) throw new ModelFormatError(file, `${buf.byteLength - off} trailing bytes after ${vocabSize} pieces: wrong vocab size or corrupt file`);
+  if (off !== buf.byteLength)
+    throw new ModelFormatError(file, `${buf.byteLength - off} trailing bytes after ${vocabSize} pieces: wrong vocab size or corrupt file`);
   const lookup = new Map<string, number>();
   pieces.forEach((p, i) => {
     if (!lookup.has(p)) lookup.set(p, i);

@@ -21,11 +21,55 @@ export function admmTracePlot(reports: readonly AdmmTracePoint[], options: PlotO
   const it = reports.map((r) => r.iteration);
   const after0 = <T>(r: AdmmTracePoint, v: T): T | null => (r.iteration === 0 ? null : v);
   const data: PlotTrace[] = [
-    { type: 'scatter', mode: 'lines+markers', name: 'objective Σ w f(Z)', x: it, y: reports.map((r) => finiteOrNull(r.objective)), xaxis: axisId('x', 0), yaxis: axisId('y', 0), line: { color: seriesColor(0) } },
-    { type: 'scatter', mode: 'lines+markers', name: 'primal ‖P̃ − Z̃‖²', x: it, y: reports.map((r) => finiteOrNull(r.primalResidual, true)), xaxis: axisId('x', 1), yaxis: axisId('y', 1), line: { color: seriesColor(1) } },
-    { type: 'scatter', mode: 'lines+markers', name: 'dual ρ²‖ΔZ̃‖²', x: it, y: reports.map((r) => after0(r, finiteOrNull(r.dualResidual, true))), xaxis: axisId('x', 1), yaxis: axisId('y', 1), line: { color: seriesColor(2), dash: 'dot' } },
-    { type: 'scatter', mode: 'lines+markers', name: 'ρ', x: it, y: reports.map((r) => after0(r, finiteOrNull(r.rho, true))), xaxis: axisId('x', 2), yaxis: axisId('y', 2), line: { color: seriesColor(3) } },
-    { type: 'bar', name: 'mask flips', x: it, y: reports.map((r) => after0(r, finiteOrNull(r.flipped))), xaxis: axisId('x', 3), yaxis: axisId('y', 3), marker: { color: seriesColor(4) } },
+    {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: 'objective Σ w f(Z)',
+      x: it,
+      y: reports.map((r) => finiteOrNull(r.objective)),
+      xaxis: axisId('x', 0),
+      yaxis: axisId('y', 0),
+      line: { color: seriesColor(0) },
+    },
+    {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: 'primal ‖P̃ − Z̃‖²',
+      x: it,
+      y: reports.map((r) => finiteOrNull(r.primalResidual, true)),
+      xaxis: axisId('x', 1),
+      yaxis: axisId('y', 1),
+      line: { color: seriesColor(1) },
+    },
+    {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: 'dual ρ²‖ΔZ̃‖²',
+      x: it,
+      y: reports.map((r) => after0(r, finiteOrNull(r.dualResidual, true))),
+      xaxis: axisId('x', 1),
+      yaxis: axisId('y', 1),
+      line: { color: seriesColor(2), dash: 'dot' },
+    },
+    {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: 'ρ',
+      x: it,
+      y: reports.map((r) => after0(r, finiteOrNull(r.rho, true))),
+      xaxis: axisId('x', 2),
+      yaxis: axisId('y', 2),
+      line: { color: seriesColor(3) },
+    },
+    {
+      type: 'bar',
+      name: 'mask flips',
+      x: it,
+      y: reports.map((r) => after0(r, finiteOrNull(r.flipped))),
+      xaxis: axisId('x', 3),
+      yaxis: axisId('y', 3),
+      marker: { color: seriesColor(4) },
+    },
   ];
   const axes = gridAxes(4, 1, { x: 0, y: 0.06 });
   const yTitles = ['objective', 'residuals', 'ρ', 'flips'];

@@ -74,19 +74,53 @@ export function allocationTemperaturePlot(c: AllocationCurves, options: PlotOpti
     const ya = axisId('y', k);
     c.labels.forEach((label, m) => {
       data.push({
-        type: 'scatter', mode: 'lines', name: `${label} (E=${c.E[m].toFixed(2)})`, legendgroup: label, showlegend: k === 0,
-        x: T, y: curve.fractions.map((row) => row[m]), line: { color: seriesColor(m) }, xaxis: xa, yaxis: ya,
+        type: 'scatter',
+        mode: 'lines',
+        name: `${label} (E=${c.E[m].toFixed(2)})`,
+        legendgroup: label,
+        showlegend: k === 0,
+        x: T,
+        y: curve.fractions.map((row) => row[m]),
+        line: { color: seriesColor(m) },
+        xaxis: xa,
+        yaxis: ya,
         hovertemplate: `${label}, T=%{x:.3g}: s=%{y:.3f}<extra>${curve.kind}</extra>`,
       });
     });
     data.push({
-      type: 'scatter', mode: 'lines', name: 'uniform', legendgroup: 'uniform', showlegend: k === 0,
-      x: [T[0], T[T.length - 1]], y: [c.uniform, c.uniform], line: { color: '#333', dash: 'dash', width: 1 }, xaxis: xa, yaxis: ya,
+      type: 'scatter',
+      mode: 'lines',
+      name: 'uniform',
+      legendgroup: 'uniform',
+      showlegend: k === 0,
+      x: [T[0], T[T.length - 1]],
+      y: [c.uniform, c.uniform],
+      line: { color: '#333', dash: 'dash', width: 1 },
+      xaxis: xa,
+      yaxis: ya,
     });
     Object.assign(axes[axisKey('x', k)], { title: { text: 'temperature T' }, type: 'log', exponentformat: 'power' });
     Object.assign(axes[axisKey('y', k)], { title: { text: k === 0 ? 'module sparsity s_m' : '' }, range: [0, 1] });
     const dom = axes[axisKey('x', k)].domain as number[];
-    annotations.push({ xref: 'paper', yref: 'paper', x: (dom[0] + dom[1]) / 2, y: 1, xanchor: 'center', yanchor: 'bottom', showarrow: false, text: curve.kind === 'fermi-dirac' ? 'Fermi–Dirac' : curve.kind });
+    annotations.push({
+      xref: 'paper',
+      yref: 'paper',
+      x: (dom[0] + dom[1]) / 2,
+      y: 1,
+      xanchor: 'center',
+      yanchor: 'bottom',
+      showarrow: false,
+      text: curve.kind === 'fermi-dirac' ? 'Fermi–Dirac' : curve.kind,
+    });
   });
-  return { data, layout: { ...baseLayout(options.title ?? 'Allocation vs temperature', options.height ?? 480), ...axes, annotations, legend: { orientation: 'v', x: 1.02, y: 1 }, margin: { l: 70, r: 170, t: 60, b: 50 } } };
+  return {
+    data,
+    layout: {
+      ...baseLayout(options.title ?? 'Allocation vs temperature', options.height ?? 480),
+      ...axes,
+      annotations,
+      legend: { orientation: 'v', x: 1.02, y: 1 },
+      margin: { l: 70, r: 170, t: 60, b: 50 },
+    },
+  };
 }

@@ -47,7 +47,10 @@ export function kernelHook(): KernelHook | null {
 
 function requireHook(what: string): KernelHook {
   const hook = kernelHook();
-  if (!hook) throw new UsageError(`${what} needs the structprune-ts notebook kernel (kernel/README.md); outside a notebook print the value or write a page with writeHtmlPage(file, title, [{ spec }])`);
+  if (!hook)
+    throw new UsageError(
+      `${what} needs the structprune-ts notebook kernel (kernel/README.md); outside a notebook print the value or write a page with writeHtmlPage(file, title, [{ spec }])`,
+    );
   return hook;
 }
 
@@ -60,23 +63,60 @@ const isNum = (x: unknown): x is number => typeof x === 'number';
 export function isPlotSpec(x: unknown): x is PlotSpec {
   return isObj(x) && Array.isArray(x.data) && isObj(x.layout) && x.data.every((t) => isObj(t) && Array.isArray(t.x) && Array.isArray(t.y));
 }
-function isAdmmState(x: unknown): x is Obj & { iteration: number; rho: number; converged: boolean; stable: number; modules: { id: string; removed: ArrayLike<number> }[]; reports: Obj[] } {
+function isAdmmState(
+  x: unknown,
+): x is Obj & { iteration: number; rho: number; converged: boolean; stable: number; modules: { id: string; removed: ArrayLike<number> }[]; reports: Obj[] } {
   return isObj(x) && isNum(x.iteration) && isNum(x.rho) && typeof x.converged === 'boolean' && Array.isArray(x.modules) && Array.isArray(x.reports);
 }
-function isPruneReport(x: unknown): x is Obj & { method: string; targetSparsity: number; sparsity: number; paramSparsity: number; params: Obj; perModule: PerModule[]; seconds: Obj; admm?: { iterations: number; converged: boolean } } {
+function isPruneReport(x: unknown): x is Obj & {
+  method: string;
+  targetSparsity: number;
+  sparsity: number;
+  paramSparsity: number;
+  params: Obj;
+  perModule: PerModule[];
+  seconds: Obj;
+  admm?: { iterations: number; converged: boolean };
+} {
   return isObj(x) && typeof x.method === 'string' && isNum(x.targetSparsity) && isNum(x.paramSparsity) && Array.isArray(x.perModule) && isObj(x.seconds);
 }
 function isMaskView(x: unknown): x is { id: string; scores: Float64Array; threshold: number; kept: number[]; removed: number[] } {
   return isObj(x) && typeof x.id === 'string' && x.scores instanceof Float64Array && isNum(x.threshold) && Array.isArray(x.kept) && Array.isArray(x.removed);
 }
-function isAllocation(x: unknown): x is Obj & { kind: string; temperature: number; budget: number; totalCost: number; fractions: Float64Array; counts: number[]; achievedSparsity: number; capped: number; budgetResidual: number } {
-  return isObj(x) && typeof x.kind === 'string' && isNum(x.temperature) && x.fractions instanceof Float64Array && Array.isArray(x.counts) && isNum(x.achievedSparsity);
+function isAllocation(x: unknown): x is Obj & {
+  kind: string;
+  temperature: number;
+  budget: number;
+  totalCost: number;
+  fractions: Float64Array;
+  counts: number[];
+  achievedSparsity: number;
+  capped: number;
+  budgetResidual: number;
+} {
+  return (
+    isObj(x) &&
+    typeof x.kind === 'string' &&
+    isNum(x.temperature) &&
+    x.fractions instanceof Float64Array &&
+    Array.isArray(x.counts) &&
+    isNum(x.achievedSparsity)
+  );
 }
 type Cell = string | number | boolean | null | undefined;
 /** A table: a non-empty array of plain records whose values are all scalars. */
 function isTable(x: unknown): x is Record<string, Cell>[] {
-  return Array.isArray(x) && x.length > 0 && x.every((r) => isObj(r) && !Array.isArray(r) && Object.getPrototypeOf(r) === Object.prototype &&
-    Object.values(r).every((v) => v === null || v === undefined || ['string', 'number', 'boolean'].includes(typeof v)));
+  return (
+    Array.isArray(x) &&
+    x.length > 0 &&
+    x.every(
+      (r) =>
+        isObj(r) &&
+        !Array.isArray(r) &&
+        Object.getPrototypeOf(r) === Object.prototype &&
+        Object.values(r).every((v) => v === null || v === undefined || ['string', 'number', 'boolean'].includes(typeof v)),
+    )
+  );
 }
 type PerModule = { id: string; units: number; removed: number; sparsity: number };
 
@@ -96,16 +136,29 @@ function tableHtml(header: string[], rows: Cell[][]): string {
 function tableText(header: string[], rows: Cell[][]): string {
   const cells = [header, ...rows.slice(0, MAX_ROWS).map((r) => r.map(fmt))];
   const w = header.map((_, j) => Math.max(...cells.map((r) => (r[j] ?? '').length)));
-  const line = (r: string[]) => r.map((c, j) => c.padEnd(w[j])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, j) => c.padEnd(w[j]))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]), ...cells.slice(1).map(line)].join('\n') + (rows.length > MAX_ROWS ? `\n… ${rows.length - MAX_ROWS} more rows` : '');
 }
 function section(title: string, facts: [string, Cell][], tables: { header: string[]; rows: Cell[][] }[] = []): MimeBundle {
-  const html = `<div class="structprune-summary"><b>${escapeHtml(title)}</b>` +
-    htmlTable(facts.map(([k]) => k), [facts.map(([, v]) => fmt(v))]) + tables.map((t) => tableHtml(t.header, t.rows)).join('') + '</div>';
+  const html =
+    `<div class="structprune-summary"><b>${escapeHtml(title)}</b>` +
+    htmlTable(
+      facts.map(([k]) => k),
+      [facts.map(([, v]) => fmt(v))],
+    ) +
+    tables.map((t) => tableHtml(t.header, t.rows)).join('') +
+    '</div>';
   const text = `${title}\n` + facts.map(([k, v]) => `  ${k}: ${fmt(v)}`).join('\n') + tables.map((t) => '\n' + tableText(t.header, t.rows)).join('');
   return { 'text/html': html, 'text/plain': text };
 }
-const perModuleTable = (rows: PerModule[]) => ({ header: ['module', 'units', 'removed', 'sparsity'], rows: rows.map((m) => [m.id, m.units, m.removed, m.sparsity] as Cell[]) });
+const perModuleTable = (rows: PerModule[]) => ({
+  header: ['module', 'units', 'removed', 'sparsity'],
+  rows: rows.map((m) => [m.id, m.units, m.removed, m.sparsity] as Cell[]),
+});
 
 /** One-line text form of a spec: title and what it draws. */
 export function specText(spec: PlotSpec): string {
@@ -128,30 +181,76 @@ export function toMimeBundle(x: unknown): MimeBundle | null {
     return { 'text/html': plotFragment(x, id), [PLOTLY_MIME]: { data: x.data, layout: x.layout }, 'text/plain': specText(x) };
   }
   if (isAdmmState(x)) {
-    const last = x.reports[x.reports.length - 1] as Partial<{ lambda: number | null; primalResidual: number; dualResidual: number; objective: number; sparsity: number; flipped: number; perModule: PerModule[] }> | undefined;
-    return section(`AdmmState, iteration ${x.iteration}${x.converged ? ' (converged)' : ''}`, [
-      ['rho (next)', x.rho], ['stable', x.stable], ['λ', last?.lambda ?? null], ['primal residual', last?.primalResidual], ['dual residual', last?.dualResidual],
-      ['objective', last?.objective], ['sparsity', last?.sparsity], ['flipped', last?.flipped], ['reports', x.reports.length],
-    ], last?.perModule ? [perModuleTable(last.perModule)] : []);
+    const last = x.reports[x.reports.length - 1] as
+      | Partial<{
+          lambda: number | null;
+          primalResidual: number;
+          dualResidual: number;
+          objective: number;
+          sparsity: number;
+          flipped: number;
+          perModule: PerModule[];
+        }>
+      | undefined;
+    return section(
+      `AdmmState, iteration ${x.iteration}${x.converged ? ' (converged)' : ''}`,
+      [
+        ['rho (next)', x.rho],
+        ['stable', x.stable],
+        ['λ', last?.lambda ?? null],
+        ['primal residual', last?.primalResidual],
+        ['dual residual', last?.dualResidual],
+        ['objective', last?.objective],
+        ['sparsity', last?.sparsity],
+        ['flipped', last?.flipped],
+        ['reports', x.reports.length],
+      ],
+      last?.perModule ? [perModuleTable(last.perModule)] : [],
+    );
   }
   if (isPruneReport(x)) {
     const p = x.params as { dense?: number; pruned?: number };
     const s = x.seconds as { total?: number };
-    return section(`PruneReport: ${x.method} at ${fmt(x.targetSparsity)}`, [
-      ['sparsity', x.sparsity], ['param sparsity', x.paramSparsity], ['params dense', p.dense], ['params pruned', p.pruned],
-      ['ADMM iterations', x.admm?.iterations], ['converged', x.admm ? String(x.admm.converged) : undefined], ['seconds', s.total],
-    ], [perModuleTable(x.perModule)]);
+    return section(
+      `PruneReport: ${x.method} at ${fmt(x.targetSparsity)}`,
+      [
+        ['sparsity', x.sparsity],
+        ['param sparsity', x.paramSparsity],
+        ['params dense', p.dense],
+        ['params pruned', p.pruned],
+        ['ADMM iterations', x.admm?.iterations],
+        ['converged', x.admm ? String(x.admm.converged) : undefined],
+        ['seconds', s.total],
+      ],
+      [perModuleTable(x.perModule)],
+    );
   }
   if (isMaskView(x)) {
     const order = [...x.scores.keys()].sort((a, b) => x.scores[a] - x.scores[b]).slice(0, 12);
     const removed = new Set(x.removed);
-    return section(`MaskView ${x.id}`, [['units', x.scores.length], ['kept', x.kept.length], ['removed', x.removed.length], ['threshold', x.threshold]],
-      [{ header: ['lowest σ/cost units', 'score', 'removed'], rows: order.map((u) => [u, x.scores[u], removed.has(u) ? 'yes' : '']) }]);
+    return section(
+      `MaskView ${x.id}`,
+      [
+        ['units', x.scores.length],
+        ['kept', x.kept.length],
+        ['removed', x.removed.length],
+        ['threshold', x.threshold],
+      ],
+      [{ header: ['lowest σ/cost units', 'score', 'removed'], rows: order.map((u) => [u, x.scores[u], removed.has(u) ? 'yes' : '']) }],
+    );
   }
   if (isAllocation(x)) {
-    return section(`Allocation ${x.kind} (T = ${fmt(x.temperature)})`, [
-      ['budget', x.budget], ['total cost', x.totalCost], ['achieved sparsity', x.achievedSparsity], ['budget residual', x.budgetResidual], ['capped', x.capped],
-    ], [{ header: ['module', 's_m', 'k_m'], rows: x.counts.map((k, m) => [m, x.fractions[m], k]) }]);
+    return section(
+      `Allocation ${x.kind} (T = ${fmt(x.temperature)})`,
+      [
+        ['budget', x.budget],
+        ['total cost', x.totalCost],
+        ['achieved sparsity', x.achievedSparsity],
+        ['budget residual', x.budgetResidual],
+        ['capped', x.capped],
+      ],
+      [{ header: ['module', 's_m', 'k_m'], rows: x.counts.map((k, m) => [m, x.fractions[m], k]) }],
+    );
   }
   if (isTable(x)) {
     const header = [...new Set(x.flatMap((r) => Object.keys(r)))];

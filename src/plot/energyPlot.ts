@@ -22,7 +22,8 @@ export interface EnergyPlotOptions extends PlotOptions {
 export function moduleEnergyPlot(ids: readonly string[], energies: ModuleEnergies, options: EnergyPlotOptions = {}): PlotSpec {
   const M = energies.E.length;
   if (ids.length !== M) throw new RangeError(`moduleEnergyPlot: ${ids.length} ids for ${M} energies`);
-  if (options.sparsity && options.sparsity.length !== M) throw new RangeError(`moduleEnergyPlot: sparsity has ${options.sparsity.length} values for ${M} modules`);
+  if (options.sparsity && options.sparsity.length !== M)
+    throw new RangeError(`moduleEnergyPlot: sparsity has ${options.sparsity.length} values for ${M} modules`);
   const labels = ids.map(moduleLabel);
   const isAttn = ids.map((id) => id.endsWith('attn'));
   const text = ids.map((_, m) => `log energy ${energies.logEnergy[m].toFixed(3)}, ${energies.unitsAveraged[m]} units averaged`);
@@ -35,8 +36,14 @@ export function moduleEnergyPlot(ids: readonly string[], energies: ModuleEnergie
     .map((k) => {
       const idx = labels.map((_, m) => m).filter((m) => isAttn[m] === k.attn);
       return {
-        type: 'bar', name: k.name, x: idx.map((m) => labels[m]), y: idx.map((m) => energies.E[m]), text: idx.map((m) => text[m]),
-        hovertemplate: '%{x}: E=%{y:.3f}<br>%{text}<extra></extra>', textposition: 'none', marker: { color: k.color },
+        type: 'bar',
+        name: k.name,
+        x: idx.map((m) => labels[m]),
+        y: idx.map((m) => energies.E[m]),
+        text: idx.map((m) => text[m]),
+        hovertemplate: '%{x}: E=%{y:.3f}<br>%{text}<extra></extra>',
+        textposition: 'none',
+        marker: { color: k.color },
       };
     });
   const layout: Record<string, unknown> = {
@@ -47,8 +54,14 @@ export function moduleEnergyPlot(ids: readonly string[], energies: ModuleEnergie
   };
   if (options.sparsity) {
     data.push({
-      type: 'scatter', mode: 'markers', name: options.sparsityLabel ?? 'sparsity s_m', x: labels, y: Array.from(options.sparsity),
-      yaxis: 'y2', marker: { color: '#333', symbol: 'diamond', size: 8 }, hovertemplate: '%{x}: s=%{y:.3f}<extra></extra>',
+      type: 'scatter',
+      mode: 'markers',
+      name: options.sparsityLabel ?? 'sparsity s_m',
+      x: labels,
+      y: Array.from(options.sparsity),
+      yaxis: 'y2',
+      marker: { color: '#333', symbol: 'diamond', size: 8 },
+      hovertemplate: '%{x}: s=%{y:.3f}<extra></extra>',
     });
     layout.yaxis2 = { title: { text: 'sparsity s_m' }, overlaying: 'y', side: 'right', range: [0, 1], tickmode: 'auto', showgrid: false, zeroline: false };
     layout.margin = { l: 70, r: 70, t: 50, b: 50 };

@@ -120,7 +120,10 @@ export function writeHtmlPage(file: string, title: string, sections: readonly Ht
 }
 
 /** The fields of a `PruneReport` the page shows, plus the CLI's extras (model name, perplexity per dataset). */
-export type HtmlReportFields = Pick<PruneReport, 'method' | 'targetSparsity' | 'sparsity' | 'paramSparsity' | 'params' | 'perModule' | 'calibration' | 'admm' | 'seconds'> & {
+export type HtmlReportFields = Pick<
+  PruneReport,
+  'method' | 'targetSparsity' | 'sparsity' | 'paramSparsity' | 'params' | 'perModule' | 'calibration' | 'admm' | 'seconds'
+> & {
   options: { admm?: { allocation: string } };
   model?: string;
   perplexity?: Record<string, number>;
@@ -145,15 +148,29 @@ export function reportSections({ report, trace }: HtmlReportInput): HtmlSection[
     ['parameter sparsity (prunable)', pct(report.paramSparsity)],
     ['parameters', `${report.params.dense.toLocaleString('en-US')} → ${report.params.pruned.toLocaleString('en-US')}`],
     ['calibration', `${report.calibration.samples} × ${report.calibration.seqlen} tokens`],
-    ['seconds (stats / select / finalize / total)', [report.seconds.stats, report.seconds.select, report.seconds.finalize, report.seconds.total].map((s) => s.toFixed(2)).join(' / ')],
+    [
+      'seconds (stats / select / finalize / total)',
+      [report.seconds.stats, report.seconds.select, report.seconds.finalize, report.seconds.total].map((s) => s.toFixed(2)).join(' / '),
+    ],
   ];
   if (report.admm) summary.push(['ADMM', `${report.admm.iterations} iterations, ${report.admm.converged ? 'converged' : 'stopped at the iteration limit'}`]);
   for (const [d, p] of Object.entries(report.perplexity ?? {})) summary.push([`perplexity (${d})`, p.toFixed(4)]);
   summary.push(['run it in llama.cpp', 'structprune export --format gguf --model SAVED_DIR --out model.gguf (docs/GGUF.md)']);
   const sections: HtmlSection[] = [
-    { heading: 'Summary', html: htmlTable(['', ''], summary.filter(([, v]) => v !== '')) },
+    {
+      heading: 'Summary',
+      html: htmlTable(
+        ['', ''],
+        summary.filter(([, v]) => v !== ''),
+      ),
+    },
     { heading: 'Sparsity per module', spec: moduleSparsityPlot(report.perModule, { target: report.targetSparsity }) },
-    { html: htmlTable(['module', 'units', 'removed', 'sparsity'], report.perModule.map((m) => [m.id, m.units, m.removed, m.sparsity.toFixed(3)])) },
+    {
+      html: htmlTable(
+        ['module', 'units', 'removed', 'sparsity'],
+        report.perModule.map((m) => [m.id, m.units, m.removed, m.sparsity.toFixed(3)]),
+      ),
+    },
   ];
   if (trace && trace.length > 0) sections.push({ heading: 'ADMM trace', spec: admmTracePlot(trace) });
   return sections;

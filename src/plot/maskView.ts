@@ -52,16 +52,33 @@ export function maskPlot(views: MaskView | readonly MaskView[], options: MaskPlo
     const group = (removed: boolean, color: string, name: string): PlotTrace => {
       const idx = pick(removed);
       return {
-        type: 'scatter', mode: 'markers', name, legendgroup: name, showlegend: k === 0,
-        x: idx.map((i) => s.rank[i]), y: idx.map((i) => s.score[i]), text: idx.map((i) => `unit ${s.unit[i]}`),
-        hovertemplate: '%{text}: %{y:.4g}<extra>' + name + '</extra>', marker: { color, size: 6 }, xaxis: xa, yaxis: ya,
+        type: 'scatter',
+        mode: 'markers',
+        name,
+        legendgroup: name,
+        showlegend: k === 0,
+        x: idx.map((i) => s.rank[i]),
+        y: idx.map((i) => s.score[i]),
+        text: idx.map((i) => `unit ${s.unit[i]}`),
+        hovertemplate: '%{text}: %{y:.4g}<extra>' + name + '</extra>',
+        marker: { color, size: 6 },
+        xaxis: xa,
+        yaxis: ya,
       };
     };
     data.push(group(false, KEPT_COLOR, 'kept'), group(true, REMOVED_COLOR, 'removed'));
     const thr = Number.isFinite(view.threshold) && (!log || view.threshold > 0) ? view.threshold : null;
     data.push({
-      type: 'scatter', mode: 'lines', name: 'threshold', legendgroup: 'threshold', showlegend: k === 0,
-      x: [-0.5, Math.max(0, s.rank.length - 0.5)], y: [thr, thr], line: { color: '#333', dash: 'dash', width: 1 }, xaxis: xa, yaxis: ya,
+      type: 'scatter',
+      mode: 'lines',
+      name: 'threshold',
+      legendgroup: 'threshold',
+      showlegend: k === 0,
+      x: [-0.5, Math.max(0, s.rank.length - 0.5)],
+      y: [thr, thr],
+      line: { color: '#333', dash: 'dash', width: 1 },
+      xaxis: xa,
+      yaxis: ya,
       hovertemplate: `threshold ${thr === null ? 'none' : thr.toPrecision(4)}<extra></extra>`,
     });
     Object.assign(axes[axisKey('x', k)], { title: { text: 'rank (ascending score)' } });
@@ -69,7 +86,13 @@ export function maskPlot(views: MaskView | readonly MaskView[], options: MaskPlo
     const dom = axes[axisKey('x', k)].domain as number[];
     const ydom = axes[axisKey('y', k)].domain as number[];
     annotations.push({
-      xref: 'paper', yref: 'paper', x: (dom[0] + dom[1]) / 2, y: ydom[1], xanchor: 'center', yanchor: 'bottom', showarrow: false,
+      xref: 'paper',
+      yref: 'paper',
+      x: (dom[0] + dom[1]) / 2,
+      y: ydom[1],
+      xanchor: 'center',
+      yanchor: 'bottom',
+      showarrow: false,
       text: `${moduleLabel(view.id)}: ${view.removed.length}/${s.score.length} removed`,
     });
   });

@@ -35,27 +35,55 @@ export function memoryScalingPlot(series: readonly MemorySeries[], options: Memo
   const MiB = 1024 * 1024;
   const data: PlotTrace[] = [];
   series.forEach((s, i) => {
-    if (s.params.length !== s.bytes.length) throw new RangeError(`memoryScalingPlot: series "${s.label}" has ${s.params.length} params but ${s.bytes.length} bytes`);
+    if (s.params.length !== s.bytes.length)
+      throw new RangeError(`memoryScalingPlot: series "${s.label}" has ${s.params.length} params but ${s.bytes.length} bytes`);
     const color = seriesColor(i);
     const order = s.params.map((_, k) => k).sort((a, b) => s.params[a] - s.params[b]);
     const x = order.map((k) => s.params[k]);
     const y = order.map((k) => s.bytes[k] / MiB);
     if ((s.kind ?? 'measured') === 'model') {
-      data.push({ type: 'scatter', mode: 'lines', name: s.label, x, y, line: { color, width: 2 }, hovertemplate: `${s.label}: N=%{x:.3s}, %{y:.4g} MiB<extra></extra>` });
+      data.push({
+        type: 'scatter',
+        mode: 'lines',
+        name: s.label,
+        x,
+        y,
+        line: { color, width: 2 },
+        hovertemplate: `${s.label}: N=%{x:.3s}, %{y:.4g} MiB<extra></extra>`,
+      });
       return;
     }
     const pos = x.map((v, k) => k).filter((k) => x[k] > 0 && y[k] > 0);
-    const f = (options.fit ?? true) && new Set(pos.map((k) => x[k])).size >= 2 ? powerLawFit(pos.map((k) => x[k]), pos.map((k) => y[k])) : null;
+    const f =
+      (options.fit ?? true) && new Set(pos.map((k) => x[k])).size >= 2
+        ? powerLawFit(
+            pos.map((k) => x[k]),
+            pos.map((k) => y[k]),
+          )
+        : null;
     const fit = f && { exponent: f.exponent, coefficient: Math.exp(f.intercept) };
     data.push({
-      type: 'scatter', mode: 'markers', name: fit ? `${s.label} ∝ N^${fit.exponent.toFixed(2)}` : s.label, legendgroup: s.label, x, y,
-      marker: { color, size: 8 }, hovertemplate: `${s.label}: N=%{x:.3s}, %{y:.4g} MiB<extra></extra>`,
+      type: 'scatter',
+      mode: 'markers',
+      name: fit ? `${s.label} ∝ N^${fit.exponent.toFixed(2)}` : s.label,
+      legendgroup: s.label,
+      x,
+      y,
+      marker: { color, size: 8 },
+      hovertemplate: `${s.label}: N=%{x:.3s}, %{y:.4g} MiB<extra></extra>`,
     });
     if (fit) {
       const xs = [x[0], x[x.length - 1]];
       data.push({
-        type: 'scatter', mode: 'lines', name: `fit ${s.label}`, legendgroup: s.label, showlegend: false, x: xs, y: xs.map((v) => fit.coefficient * v ** fit.exponent),
-        line: { color, dash: 'dot' }, hoverinfo: 'skip',
+        type: 'scatter',
+        mode: 'lines',
+        name: `fit ${s.label}`,
+        legendgroup: s.label,
+        showlegend: false,
+        x: xs,
+        y: xs.map((v) => fit.coefficient * v ** fit.exponent),
+        line: { color, dash: 'dot' },
+        hoverinfo: 'skip',
       });
     }
   });

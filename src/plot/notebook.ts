@@ -20,7 +20,10 @@ export interface NotebookDisplay {
   loaded?: Set<string>;
 }
 
-type WriteDisplayData = (content: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
+type WriteDisplayData = (
+  content: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> },
+  update: boolean,
+) => void;
 
 /** The display of the running tslab kernel. Throws a UsageError outside a tslab cell. */
 export function tslabDisplay(): NotebookDisplay {
@@ -29,10 +32,11 @@ export function tslabDisplay(): NotebookDisplay {
   if (hook) return { bundle: (data) => hook.display({ data }), loaded: hook.loaded };
   let jupyter: { lastWriteDisplayData: WriteDisplayData | null };
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     jupyter = require('tslab/dist/jupyter');
   } catch {
-    throw new UsageError('show/initPlotly need the tslab kernel (npm devDependency tslab); outside a notebook write a page with writeHtmlPage(file, title, [{ spec }])');
+    throw new UsageError(
+      'show/initPlotly need the tslab kernel (npm devDependency tslab); outside a notebook write a page with writeHtmlPage(file, title, [{ spec }])',
+    );
   }
   return {
     bundle(data) {

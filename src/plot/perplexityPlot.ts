@@ -38,8 +38,13 @@ export function perplexityPlot(rows: readonly PerplexityPoint[], options: Perple
   const data: PlotTrace[] = labels.map((label, i) => {
     const pts = rows.filter((r) => r.label === label).sort((a, b) => xOf(a) - xOf(b));
     return {
-      type: 'scatter', mode: 'lines+markers', name: label, x: pts.map(xOf), y: pts.map((r) => finiteOrNull(r.ppl, log)),
-      line: { color: seriesColor(i) }, hovertemplate: `${label}: s=%{x:.3f}, ppl=%{y:.3f}<extra></extra>`,
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: label,
+      x: pts.map(xOf),
+      y: pts.map((r) => finiteOrNull(r.ppl, log)),
+      line: { color: seriesColor(i) },
+      hovertemplate: `${label}: s=%{x:.3f}, ppl=%{y:.3f}<extra></extra>`,
     };
   });
   const dense = rows.find((r) => r.label === denseLabel);
@@ -48,8 +53,13 @@ export function perplexityPlot(rows: readonly PerplexityPoint[], options: Perple
     const x0 = Math.min(0, ...xs);
     const x1 = Math.max(0, ...xs);
     data.push({
-      type: 'scatter', mode: 'lines', name: `${denseLabel} (${dense.ppl.toFixed(3)})`, x: [x0, x1], y: [dense.ppl, dense.ppl],
-      line: { color: '#333', dash: 'dash', width: 1 }, hovertemplate: `${denseLabel}: ppl=%{y:.3f}<extra></extra>`,
+      type: 'scatter',
+      mode: 'lines',
+      name: `${denseLabel} (${dense.ppl.toFixed(3)})`,
+      x: [x0, x1],
+      y: [dense.ppl, dense.ppl],
+      line: { color: '#333', dash: 'dash', width: 1 },
+      hovertemplate: `${denseLabel}: ppl=%{y:.3f}<extra></extra>`,
     });
   }
   return {

@@ -43,7 +43,10 @@ export function moduleSparsityPlot(input: readonly ModuleSparsity[] | readonly M
     const byId = new Map(s.perModule.map((m) => [m.id, m]));
     const rows = ids.map((id) => byId.get(id));
     return {
-      type: 'bar', name: s.label, x: labels, y: rows.map((m) => (m ? m.sparsity : null)),
+      type: 'bar',
+      name: s.label,
+      x: labels,
+      y: rows.map((m) => (m ? m.sparsity : null)),
       text: rows.map((m) => (m ? `${m.removed}/${m.units}` : '')),
       // labels above the bars: a module with nothing removed has a zero-height bar but still shows "0/n"
       textposition: 'outside',
@@ -60,9 +63,13 @@ export function moduleSparsityPlot(input: readonly ModuleSparsity[] | readonly M
     yaxis: { title: { text: 'removed units / units' }, range: [0, 1.08] },
   };
   if (options.target !== undefined) {
-    layout.shapes = [{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: options.target, y1: options.target, line: { color: '#333', dash: 'dash', width: 1 } }];
+    layout.shapes = [
+      { type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: options.target, y1: options.target, line: { color: '#333', dash: 'dash', width: 1 } },
+    ];
     // the label sits in the right margin, beside the line's end, where no bar or bar label can be
-    layout.annotations = [{ xref: 'paper', x: 1, xanchor: 'left', xshift: 4, yref: 'y', y: options.target, yanchor: 'middle', text: `target ${options.target}`, showarrow: false }];
+    layout.annotations = [
+      { xref: 'paper', x: 1, xanchor: 'left', xshift: 4, yref: 'y', y: options.target, yanchor: 'middle', text: `target ${options.target}`, showarrow: false },
+    ];
     layout.margin = { ...(layout.margin as Record<string, number>), r: 80 };
   }
   return { data, layout };

@@ -84,11 +84,7 @@ export interface RoundedCounts {
  * @param fractions s_m per module in [0, 1].
  * @param budget B in weight scalars.
  */
-export function roundCounts(
-  modules: readonly Pick<AllocationModule, 'n' | 'cost'>[],
-  fractions: ArrayLike<number>,
-  budget: number,
-): RoundedCounts {
+export function roundCounts(modules: readonly Pick<AllocationModule, 'n' | 'cost'>[], fractions: ArrayLike<number>, budget: number): RoundedCounts {
   const M = modules.length;
   if (fractions.length !== M) {
     throw new Error(`roundCounts: ${fractions.length} fractions for ${M} modules; give one s_m per module`);
@@ -130,13 +126,7 @@ function fermi(x: number): number {
 }
 
 /** Fermi–Dirac fractions s_m = min(sMax, 1/(1+exp((E_m+μ)/T))) with μ by bisection on Σ c n s = B. */
-function fermiDirac(
-  mods: readonly AllocationModule[],
-  B: number,
-  total: number,
-  T: number,
-  sMax: number,
-): { s: Float64Array; mu: number } {
+function fermiDirac(mods: readonly AllocationModule[], B: number, total: number, T: number, sMax: number): { s: Float64Array; mu: number } {
   const M = mods.length;
   const at = (mu: number): Float64Array => Float64Array.from(mods, ({ E }) => Math.min(sMax, fermi((E + mu) / T)));
   const spent = (s: Float64Array): number => {
@@ -187,12 +177,7 @@ function fermiDirac(
 }
 
 /** Softmax (dilute-limit) fractions with the cap: capped modules sit at sMax, the rest share what is left. */
-function softmax(
-  mods: readonly AllocationModule[],
-  B: number,
-  T: number,
-  sMax: number,
-): Float64Array {
+function softmax(mods: readonly AllocationModule[], B: number, T: number, sMax: number): Float64Array {
   const M = mods.length;
   const s = new Float64Array(M);
   const capped = new Uint8Array(M);

@@ -35,7 +35,10 @@ function standardise(v: Float64Array): Float64Array {
 /** `kinds`: E_m standardised within each kind (modules with units, in order). */
 export function kindEnergies(modules: readonly AdmmModule[], sparsity: number): Float64Array {
   const ms = live(modules);
-  const logE = moduleEnergies(ms.map((m) => ({ unitEnergies: m.energies, cost: m.spec.unitCost })), sparsity).logEnergy;
+  const logE = moduleEnergies(
+    ms.map((m) => ({ unitEnergies: m.energies, cost: m.spec.unitCost })),
+    sparsity,
+  ).logEnergy;
   const E = new Float64Array(ms.length);
   for (const kind of ['attn', 'ffn'] as const) {
     const idx = ms.map((m, i) => (m.spec.kind === kind ? i : -1)).filter((i) => i >= 0);
@@ -46,7 +49,11 @@ export function kindEnergies(modules: readonly AdmmModule[], sparsity: number): 
 }
 
 /** `owl`: per-module counts (all modules, zeros for those without units) from outlier ratios. */
-export function owlCounts(problems: readonly ModuleProblem[], budget: number, opts: { M?: number; lambda?: number } = {}): { counts: number[]; outlierRatio: number[]; fractions: number[] } {
+export function owlCounts(
+  problems: readonly ModuleProblem[],
+  budget: number,
+  opts: { M?: number; lambda?: number } = {},
+): { counts: number[]; outlierRatio: number[]; fractions: number[] } {
   const Mth = opts.M ?? 5;
   const lambda = opts.lambda ?? 0.08;
   const D = problems.map((p) => {
@@ -77,7 +84,11 @@ export function owlCounts(problems: readonly ModuleProblem[], budget: number, op
     if (Math.abs(gap) < 1e-12) break;
     f = f.map((v) => Math.min(1, Math.max(0, v + gap)));
   }
-  const r = roundCounts(idx.map((i) => ({ n: problems[i].spec.units.length, cost: problems[i].spec.unitCost })), f, budget);
+  const r = roundCounts(
+    idx.map((i) => ({ n: problems[i].spec.units.length, cost: problems[i].spec.unitCost })),
+    f,
+    budget,
+  );
   const counts = problems.map(() => 0);
   const fractions = problems.map(() => 0);
   idx.forEach((i, k) => {
@@ -88,7 +99,14 @@ export function owlCounts(problems: readonly ModuleProblem[], budget: number, op
 }
 
 /** `probe`: standardised E_m from measured held-out loss increases (modules with units, in order). */
-export async function probeEnergies(model: Model, stats: CalibrationStats, modules: readonly AdmmModule[], sparsity: number, heldOut: number[][], damp = 0.01): Promise<{ E: Float64Array; lossIncrease: number[] }> {
+export async function probeEnergies(
+  model: Model,
+  stats: CalibrationStats,
+  modules: readonly AdmmModule[],
+  sparsity: number,
+  heldOut: number[][],
+  damp = 0.01,
+): Promise<{ E: Float64Array; lossIncrease: number[] }> {
   const ms = live(modules);
   const base = await meanWindowLoss(await finalizePruning(model, stats, {}, { damp }), heldOut); // the same refit, nothing removed
   const lossIncrease: number[] = [];

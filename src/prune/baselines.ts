@@ -12,10 +12,7 @@ export function projectionToMask(problems: readonly ModuleProblem[], p: Projecti
 
 /** `local`: the same sparsity in every module (largest-remainder counts meeting the budget), lowest e_j removed. */
 export function localMask(problems: readonly ModuleProblem[], budget: number): RemovedMask {
-  const alloc = allocate(
-    { modules: problems.map((p) => ({ n: p.spec.units.length, cost: p.spec.unitCost, E: 0 })), budget },
-    { kind: 'uniform' },
-  );
+  const alloc = allocate({ modules: problems.map((p) => ({ n: p.spec.units.length, cost: p.spec.unitCost, E: 0 })), budget }, { kind: 'uniform' });
   const units = problems.map((p) => ({ scores: unitEnergies(p), costs: new Float64Array(p.spec.units.length).fill(p.spec.unitCost) }));
   return projectionToMask(problems, topKProjection(units, alloc.counts));
 }

@@ -138,7 +138,10 @@ export async function blockwiseOutputGradients(model: Model, windows: readonly n
         try {
           dx[w] = (await grads[0].data()) as Float32Array;
           let k = 1;
-          for (const [has, i] of [[hasAttn, iA], [hasFfn, iF]] as const) {
+          for (const [has, i] of [
+            [hasAttn, iA],
+            [hasFfn, iF],
+          ] as const) {
             if (!has) continue;
             const g = (await grads[k++].data()) as Float32Array;
             addSquares(G[i], g, d);

@@ -24,18 +24,52 @@ export interface ModuleCoupling {
 /** The coupling table. Keys missing from a model (e.g. biases of LLaMA) are skipped. */
 export const COUPLING: Record<ModelConfig['arch'], Record<ModuleKind, ModuleCoupling>> = {
   llama: {
-    ffn: { unit: [{ key: 'ffn.gate', axis: 'out' }, { key: 'ffn.up', axis: 'out' }, { key: 'ffn.down', axis: 'in' }], kv: [], down: 'ffn.down' },
+    ffn: {
+      unit: [
+        { key: 'ffn.gate', axis: 'out' },
+        { key: 'ffn.up', axis: 'out' },
+        { key: 'ffn.down', axis: 'in' },
+      ],
+      kv: [],
+      down: 'ffn.down',
+    },
     attn: {
-      unit: [{ key: 'attn.q', axis: 'out' }, { key: 'attn.q.bias', axis: 'vec' }, { key: 'attn.o', axis: 'in' }],
-      kv: [{ key: 'attn.k', axis: 'out' }, { key: 'attn.k.bias', axis: 'vec' }, { key: 'attn.v', axis: 'out' }, { key: 'attn.v.bias', axis: 'vec' }],
+      unit: [
+        { key: 'attn.q', axis: 'out' },
+        { key: 'attn.q.bias', axis: 'vec' },
+        { key: 'attn.o', axis: 'in' },
+      ],
+      kv: [
+        { key: 'attn.k', axis: 'out' },
+        { key: 'attn.k.bias', axis: 'vec' },
+        { key: 'attn.v', axis: 'out' },
+        { key: 'attn.v.bias', axis: 'vec' },
+      ],
       down: 'attn.o',
     },
   },
   opt: {
-    ffn: { unit: [{ key: 'ffn.fc1', axis: 'out' }, { key: 'ffn.fc1.bias', axis: 'vec' }, { key: 'ffn.fc2', axis: 'in' }], kv: [], down: 'ffn.fc2' },
+    ffn: {
+      unit: [
+        { key: 'ffn.fc1', axis: 'out' },
+        { key: 'ffn.fc1.bias', axis: 'vec' },
+        { key: 'ffn.fc2', axis: 'in' },
+      ],
+      kv: [],
+      down: 'ffn.fc2',
+    },
     attn: {
-      unit: [{ key: 'attn.q', axis: 'out' }, { key: 'attn.q.bias', axis: 'vec' }, { key: 'attn.o', axis: 'in' }],
-      kv: [{ key: 'attn.k', axis: 'out' }, { key: 'attn.k.bias', axis: 'vec' }, { key: 'attn.v', axis: 'out' }, { key: 'attn.v.bias', axis: 'vec' }],
+      unit: [
+        { key: 'attn.q', axis: 'out' },
+        { key: 'attn.q.bias', axis: 'vec' },
+        { key: 'attn.o', axis: 'in' },
+      ],
+      kv: [
+        { key: 'attn.k', axis: 'out' },
+        { key: 'attn.k.bias', axis: 'vec' },
+        { key: 'attn.v', axis: 'out' },
+        { key: 'attn.v.bias', axis: 'vec' },
+      ],
       down: 'attn.o',
     },
   },
@@ -82,7 +116,12 @@ export function moduleSpecs(cfg: ModelConfig, w: HostWeights): ModuleSpec[] {
       const kvCost = c.kv.reduce((a, r) => a + sliceCost(w, p + r.key, r, width), 0);
       if (kind === 'attn' && group === 1) unitCost += kvCost;
       out.push({
-        id: `${p}${kind}`, layer: l, kind, width, unitCost, kvCost: group === 1 ? 0 : kvCost,
+        id: `${p}${kind}`,
+        layer: l,
+        kind,
+        width,
+        unitCost,
+        kvCost: group === 1 ? 0 : kvCost,
         units: kind === 'ffn' ? shape.ffn.slice() : shape.heads.slice(),
         downKey: p + c.down,
       });

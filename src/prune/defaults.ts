@@ -20,4 +20,8 @@ export const PRUNE_DEFAULTS = Object.freeze({
  * temperature searched on `heldOut` windows over DEFAULT_TEMPERATURE_GRID when they are given, else this T.
  * The other methods keep "relative" weights; the low-level ADMM_DEFAULTS (allocation "threshold") are unchanged.
  */
-export const STRUCTPRUNE_DEFAULTS = { weighting: 'loss', allocation: 'fermi-dirac', temperature: 4 } as const satisfies { weighting: ModuleWeighting; allocation: AdmmAllocation; temperature: number };
+export const STRUCTPRUNE_DEFAULTS = { weighting: 'loss', allocation: 'fermi-dirac', temperature: 4 } as const satisfies {
+  weighting: ModuleWeighting;
+  allocation: AdmmAllocation;
+  temperature: number;
+};

@@ -16,10 +16,20 @@ export interface EnergyTable {
 export async function energies(model: Model, stats: CalibrationStats, opts: ProblemOptions & { sparsity: number }): Promise<EnergyTable> {
   const problems = (await buildProblems(model, stats, opts)).filter((p) => p.spec.units.length > 0);
   const unit = problems.map((p) => unitEnergies(p));
-  const me = moduleEnergies(problems.map((p, i) => ({ unitEnergies: unit[i], cost: p.spec.unitCost })), opts.sparsity);
+  const me = moduleEnergies(
+    problems.map((p, i) => ({ unitEnergies: unit[i], cost: p.spec.unitCost })),
+    opts.sparsity,
+  );
   return {
     sparsity: opts.sparsity,
     budget: opts.sparsity * totalUnitCost(problems.map((p) => p.spec)),
-    modules: problems.map((p, i) => ({ id: p.spec.id, n: p.spec.units.length, cost: p.spec.unitCost, unitEnergies: unit[i], logEnergy: me.logEnergy[i], E: me.E[i] })),
+    modules: problems.map((p, i) => ({
+      id: p.spec.id,
+      n: p.spec.units.length,
+      cost: p.spec.unitCost,
+      unitEnergies: unit[i],
+      logEnergy: me.logEnergy[i],
+      E: me.E[i],
+    })),
   };
 }

@@ -22,7 +22,11 @@ export interface FisherImportance {
 }
 
 /** I_j of every unit (see the file comment). Leaks no tensors. */
-export async function fisherImportance(model: Model, windows: readonly number[][], onProgress?: (done: number, total: number) => void): Promise<FisherImportance> {
+export async function fisherImportance(
+  model: Model,
+  windows: readonly number[][],
+  onProgress?: (done: number, total: number) => void,
+): Promise<FisherImportance> {
   const specs = moduleSpecs(model.config, model.weights);
   const byId = new Map(specs.map((s, m) => [s.id, m]));
   const F = specs.map((s) => new Float64Array(s.units.length));
@@ -54,10 +58,18 @@ export async function fisherImportance(model: Model, windows: readonly number[][
 }
 
 /** `global` mask: one threshold on I_j / cost_j until the removed cost first reaches `budget` (weight scalars). */
-export async function globalFisherMask(model: Model, windows: readonly number[][], budget: number, onProgress?: (done: number, total: number) => void): Promise<RemovedMask> {
+export async function globalFisherMask(
+  model: Model,
+  windows: readonly number[][],
+  budget: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<RemovedMask> {
   const f = await fisherImportance(model, windows, onProgress);
   const specs = moduleSpecs(model.config, model.weights);
-  const p = thresholdProjection(specs.map((s, m) => ({ scores: f.importance[m], costs: new Float64Array(s.units.length).fill(s.unitCost) })), budget);
+  const p = thresholdProjection(
+    specs.map((s, m) => ({ scores: f.importance[m], costs: new Float64Array(s.units.length).fill(s.unitCost) })),
+    budget,
+  );
   const mask: RemovedMask = {};
   specs.forEach((s, m) => (mask[s.id] = p.removed[m]));
   return mask;

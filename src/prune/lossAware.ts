@@ -18,7 +18,8 @@ export function outputWeights(s: OutputGradients): Map<string, Float64Array> {
  * Σ_k ω_k ΔW[:, k]ᵀ H ΔW[:, k].
  */
 export function predictedLossIncrease(H: Float64Array, omega: Float64Array, dW: ArrayLike<number>, n: number, d: number): number {
-  if (H.length !== n * n || omega.length !== d || dW.length !== n * d) throw new RangeError(`predictedLossIncrease: need H [${n}×${n}], ω [${d}], ΔW [${n}×${d}]`);
+  if (H.length !== n * n || omega.length !== d || dW.length !== n * d)
+    throw new RangeError(`predictedLossIncrease: need H [${n}×${n}], ω [${d}], ΔW [${n}×${d}]`);
   let total = 0;
   const hx = new Float64Array(n);
   for (let k = 0; k < d; k++) {

@@ -43,11 +43,7 @@ export interface ModuleEnergies {
  * @param modules one {unitEnergies, cost} per module (M ≥ 1 modules, n_m ≥ 1, e_j finite ≥ 0, c_m > 0).
  * @param s target sparsity in [0, 1] (removed cost / total cost).
  */
-export function moduleEnergies(
-  modules: readonly ModuleUnitEnergies[],
-  s: number,
-  options: ModuleEnergiesOptions = {},
-): ModuleEnergies {
+export function moduleEnergies(modules: readonly ModuleUnitEnergies[], s: number, options: ModuleEnergiesOptions = {}): ModuleEnergies {
   const relativeFloor = options.relativeFloor ?? 1e-12;
   if (!Array.isArray(modules) || modules.length === 0) {
     throw new Error('moduleEnergies: modules must be a non-empty array of {unitEnergies, cost}');

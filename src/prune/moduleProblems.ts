@@ -61,17 +61,20 @@ async function quadForm(H: Float64Array, W: Float32Array, n: number, d: number):
     for (let i = 0; i < HW.length; i++) s += W[i] * HW[i];
     return s;
   }
-  return (await read(() => {
-    const w = tf.tensor2d(W, [n, d]);
-    return tf.sum(tf.mul(w, tf.matMul(tf.tensor2d(Float32Array.from(H), [n, n]), w)));
-  }))[0];
+  return (
+    await read(() => {
+      const w = tf.tensor2d(W, [n, d]);
+      return tf.sum(tf.mul(w, tf.matMul(tf.tensor2d(Float32Array.from(H), [n, n]), w)));
+    })
+  )[0];
 }
 
 export async function buildProblems(model: Model, stats: CalibrationStats, opts: ProblemOptions = {}): Promise<ModuleProblem[]> {
   const weighting = opts.weighting ?? 'relative';
   const damp = opts.damp ?? 0.01;
   if (!MODULE_WEIGHTINGS.includes(weighting)) throw new RangeError(`weighting must be one of ${MODULE_WEIGHTINGS.join(', ')}, got "${weighting}"`);
-  if (weighting === 'loss' && !opts.sensitivity) throw new RangeError('weighting "loss" needs options.sensitivity (blockwiseOutputGradients of the calibration windows)');
+  if (weighting === 'loss' && !opts.sensitivity)
+    throw new RangeError('weighting "loss" needs options.sensitivity (blockwiseOutputGradients of the calibration windows)');
   const omega = weighting === 'loss' ? outputWeights(opts.sensitivity!) : undefined;
   const specs = moduleSpecs(model.config, model.weights);
   const problems: ModuleProblem[] = [];
@@ -87,7 +90,8 @@ export async function buildProblems(model: Model, stats: CalibrationStats, opts:
     for (let i = 0; i < n; i++) tr += g.H[i * n + i];
     const stream = stats.streamEnergy?.[spec.layer] ?? 0;
     const outputWeight = omega?.get(spec.id);
-    if (omega && (!outputWeight || outputWeight.length !== d)) throw new Error(`${spec.id}: the sensitivities have no output weights of length ${d}; compute them on this model`);
+    if (omega && (!outputWeight || outputWeight.length !== d))
+      throw new Error(`${spec.id}: the sensitivities have no output weights of length ${d}; compute them on this model`);
     const weight =
       weighting === 'absolute' || weighting === 'loss' ? 1 : weighting === 'residual' ? (stream > 0 ? 1 / stream : 1) : outputEnergy > 0 ? 1 / outputEnergy : 1;
     problems.push({ spec, n, d, H: g.H, W0: W.data, outputEnergy, weight, ...(outputWeight ? { outputWeight } : {}), delta: damp * (n > 0 ? tr / n : 0) });

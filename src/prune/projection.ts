@@ -61,9 +61,7 @@ function checkModules(modules: readonly UnitScores[], fn: string): void {
       throw new Error(`${fn}: modules[${m}].scores and .costs must be Float64Array`);
     }
     if (scores.length !== costs.length) {
-      throw new Error(
-        `${fn}: modules[${m}] has ${scores.length} scores but ${costs.length} costs; give one cost per unit`,
-      );
+      throw new Error(`${fn}: modules[${m}] has ${scores.length} scores but ${costs.length} costs; give one cost per unit`);
     }
     for (let j = 0; j < scores.length; j++) {
       const s = scores[j];

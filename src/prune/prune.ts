@@ -8,7 +8,7 @@ import { buildProblems, ModuleWeighting, ModuleProblem } from './moduleProblems'
 import { localMask, globalThresholdMask } from './baselines';
 import { finalizePruning } from './finalize';
 import { RemovedMask, maskCost } from './slice';
-import { AdmmOptions, AdmmAllocation, buildAdmmProblem, allocationCounts, stripUndefined } from './admm/problem';
+import { AdmmOptions, buildAdmmProblem, allocationCounts, stripUndefined } from './admm/problem';
 import { AdmmReport } from './admm/step';
 import { admmCheckpoint, fingerprint } from './admm/checkpoint';
 import { runAdmm } from './admm/run';
@@ -125,13 +125,18 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   const t0 = performance.now();
   const isSp = opts.method === 'structprune';
   const weighting = opts.weighting ?? (isSp ? STRUCTPRUNE_DEFAULTS.weighting : PRUNE_DEFAULTS.weighting);
-  const admmOpts: AdmmOptions | undefined = isSp ? { allocation: STRUCTPRUNE_DEFAULTS.allocation, temperature: STRUCTPRUNE_DEFAULTS.temperature, ...stripUndefined(opts.admm ?? {}) } : opts.admm;
+  const admmOpts: AdmmOptions | undefined = isSp
+    ? { allocation: STRUCTPRUNE_DEFAULTS.allocation, temperature: STRUCTPRUNE_DEFAULTS.temperature, ...stripUndefined(opts.admm ?? {}) }
+    : opts.admm;
   const search = opts.temperatureSearch ?? (isSp && !!opts.heldOut?.length);
   const damp = opts.damp ?? PRUNE_DEFAULTS.damp;
   const stats = opts.stats ?? (await collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) }));
   for (const g of stats.grams) assertFinite(g.H, g.id, 'Gram matrix H = Σ aaᵀ (activations too large for float64 sums)');
   const tStats = since(t0);
-  const sensitivity = weighting !== 'loss' ? undefined : opts.sensitivity ?? (await blockwiseOutputGradients(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('sensitivity', d, t) }));
+  const sensitivity =
+    weighting !== 'loss'
+      ? undefined
+      : (opts.sensitivity ?? (await blockwiseOutputGradients(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('sensitivity', d, t) })));
   const tp = performance.now();
   const problems: ModuleProblem[] = await buildProblems(model, stats, { weighting, damp, sensitivity });
   const tProblems = since(tp);
@@ -157,7 +162,10 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
     const rule = problem.options.allocation;
     const energyRule = rule === 'softmax' || rule === 'fermi-dirac';
     const variant = opts.allocationVariant;
-    if (variant && (variant === 'owl' ? rule === 'threshold' : !energyRule)) throw new UsageError(`allocation variant "${variant}" needs allocation ${variant === 'owl' ? 'softmax, fermi-dirac or uniform' : 'softmax or fermi-dirac'}, got "${rule}"`);
+    if (variant && (variant === 'owl' ? rule === 'threshold' : !energyRule))
+      throw new UsageError(
+        `allocation variant "${variant}" needs allocation ${variant === 'owl' ? 'softmax, fermi-dirac or uniform' : 'softmax or fermi-dirac'}, got "${rule}"`,
+      );
     const needHeldOut = (search && energyRule) || variant === 'probe';
     if (needHeldOut && !opts.heldOut?.length) throw new UsageError('options.heldOut: the temperature search and the probe variant need held-out windows');
     let energies: Float64Array | undefined;
@@ -172,7 +180,18 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
     }
     admmOptions = problem.options;
     const ckpt = opts.checkpoint
-      ? admmCheckpoint(opts.checkpoint, fingerprint({ run: opts.runId ?? null, sparsity: opts.sparsity, weighting, damp, admm: problem.options, calib: [opts.windows.length, opts.windows[0].length] }), problem.modules.map((m) => ({ id: m.id, n: m.n, d: m.d })))
+      ? admmCheckpoint(
+          opts.checkpoint,
+          fingerprint({
+            run: opts.runId ?? null,
+            sparsity: opts.sparsity,
+            weighting,
+            damp,
+            admm: problem.options,
+            calib: [opts.windows.length, opts.windows[0].length],
+          }),
+          problem.modules.map((m) => ({ id: m.id, n: m.n, d: m.d })),
+        )
       : null;
     const resumed = ckpt?.load() ?? undefined;
     if (resumed) resumed.reports.forEach((r) => opts.onReport?.(r));
@@ -185,7 +204,13 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   }
   const tSelect = since(t1);
   const t2 = performance.now();
-  const pruned = await finalizePruning(model, stats, mask, { damp, specs, sequential: opts.sequential, windows: opts.windows, onProgress: (d, t) => opts.onProgress?.('finalize', d, t) });
+  const pruned = await finalizePruning(model, stats, mask, {
+    damp,
+    specs,
+    sequential: opts.sequential,
+    windows: opts.windows,
+    onProgress: (d, t) => opts.onProgress?.('finalize', d, t),
+  });
   const tFinal = since(t2);
   const { removedCost, perModule } = maskCost(specs, mask);
   const densePrunable = prunableParams(model.config, model.weights);
@@ -201,7 +226,14 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
     calibration: { samples: opts.windows.length, seqlen: opts.windows[0].length, tokens: stats.tokens },
     admm,
     ...(temperatureSearch ? { temperatureSearch } : {}),
-    seconds: { stats: tStats, problems: tProblems, select: tSelect, finalize: tFinal, total: since(t0), ...(tEigh === undefined ? {} : { eigendecompositions: tEigh, admm: tAdmm }) },
+    seconds: {
+      stats: tStats,
+      problems: tProblems,
+      select: tSelect,
+      finalize: tFinal,
+      total: since(t0),
+      ...(tEigh === undefined ? {} : { eigendecompositions: tEigh, admm: tAdmm }),
+    },
     memory: meter.stop(),
   };
   return { model: pruned, mask, report, stats, sensitivity };

@@ -110,7 +110,10 @@ export function zeroUnits(model: Model, mask: RemovedMask): Model {
 }
 
 /** Count removed units per module and the removed unit cost. */
-export function maskCost(specs: readonly ModuleSpec[], mask: RemovedMask): { removedCost: number; perModule: Record<string, { removed: number; units: number; sparsity: number }> } {
+export function maskCost(
+  specs: readonly ModuleSpec[],
+  mask: RemovedMask,
+): { removedCost: number; perModule: Record<string, { removed: number; units: number; sparsity: number }> } {
   let removedCost = 0;
   const perModule: Record<string, { removed: number; units: number; sparsity: number }> = {};
   for (const s of specs) {

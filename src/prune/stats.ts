@@ -60,7 +60,10 @@ export class GramAccumulator {
   private partial: Float32Array | null = null;
   private blas = false;
   /** @param chunkTokens most tokens per BLAS update (default GRAM_CHUNK_TOKENS, capped by a 64 MiB buffer). */
-  constructor(readonly n: number, private readonly chunkTokens = GRAM_CHUNK_TOKENS) {
+  constructor(
+    readonly n: number,
+    private readonly chunkTokens = GRAM_CHUNK_TOKENS,
+  ) {
     this.H = new Float64Array(n * n);
     this.sum = new Float64Array(n);
   }
@@ -119,7 +122,12 @@ export class GramAccumulator {
 }
 
 /** Run block `l` on host inputs, accumulating both modules' Gram matrices; returns outputs and accumulators. */
-export async function runBlockGrams(model: Model, l: number, inputs: readonly Float32Array[], seqlen: number): Promise<{ outputs: Float32Array[]; attn: GramAccumulator; ffn: GramAccumulator }> {
+export async function runBlockGrams(
+  model: Model,
+  l: number,
+  inputs: readonly Float32Array[],
+  seqlen: number,
+): Promise<{ outputs: Float32Array[]; attn: GramAccumulator; ffn: GramAccumulator }> {
   const shape = layerShape(model.config, l);
   const attn = new GramAccumulator(shape.heads.length * model.config.dHead);
   const ffn = new GramAccumulator(shape.ffn.length);
@@ -153,7 +161,6 @@ export async function collectStats(model: Model, windows: readonly number[][], o
   const grams: ModuleGram[] = [];
   const streamEnergy: number[] = [];
   for (let l = 0; l < cfg.nLayers; l++) {
-    const shape = layerShape(cfg, l);
     let e = 0;
     for (const xw of x) for (let i = 0; i < xw.length; i++) e += xw[i] * xw[i];
     streamEnergy.push(e);

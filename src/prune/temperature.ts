@@ -73,12 +73,18 @@ export async function meanWindowLoss(model: Model, windows: readonly number[][])
  * Search the temperature of `problem.options.allocation` ('softmax' or 'fermi-dirac') as described above.
  * Leaves `problem.counts` and `problem.options.temperature` at the chosen T (allocation 'uniform' when T = ∞).
  */
-export async function selectTemperature(model: Model, stats: CalibrationStats, problem: AdmmProblem, opts: TemperatureSearchOptions): Promise<TemperatureSearch> {
+export async function selectTemperature(
+  model: Model,
+  stats: CalibrationStats,
+  problem: AdmmProblem,
+  opts: TemperatureSearchOptions,
+): Promise<TemperatureSearch> {
   const rule = problem.options.allocation;
   if (rule !== 'softmax' && rule !== 'fermi-dirac') throw new RangeError(`temperature search needs allocation "softmax" or "fermi-dirac", got "${rule}"`);
   if (!opts.heldOut?.length) throw new RangeError('temperature search: heldOut must hold at least one window');
   const grid = [...(opts.grid ?? DEFAULT_TEMPERATURE_GRID)];
-  if (!grid.length || grid.some((t) => !(t > 0))) throw new RangeError(`temperature search: grid must be non-empty temperatures > 0 (Infinity = uniform), got ${grid}`);
+  if (!grid.length || grid.some((t) => !(t > 0)))
+    throw new RangeError(`temperature search: grid must be non-empty temperatures > 0 (Infinity = uniform), got ${grid}`);
   const heldOutLoss: number[] = [];
   let best: Omit<TemperatureSearch, 'grid' | 'heldOutLoss'> | null = null;
   let bestLoss = Infinity;

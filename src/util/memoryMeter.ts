@@ -166,7 +166,10 @@ function attach(cell: PeakCell): HookRecord {
     // whatever was there (the prototype's methods, or another tool's own wrappers) comes back on restore
     const own = { track: Object.getOwnPropertyDescriptor(eng, 'trackTensor'), remove: Object.getOwnPropertyDescriptor(eng, 'removeDataId') };
     const restore = () => {
-      for (const [key, desc] of [['trackTensor', own.track], ['removeDataId', own.remove]] as const) {
+      for (const [key, desc] of [
+        ['trackTensor', own.track],
+        ['removeDataId', own.remove],
+      ] as const) {
         if (desc) Object.defineProperty(eng, key, desc);
         else delete (eng as Partial<EngineLike>)[key];
       }

@@ -4,7 +4,20 @@
 // with a yield to the event loop between them (every ADMM report, every stage), so the page stays
 // responsive and the plots grow live. `window.structpruneWeb` exposes the state read-only (tests, devtools).
 import { tf, initBackend, browserFeatures } from './browserBackend';
-import { PageModel, Calibration, pageModel, calibrate, admmProblem, advance, running, stateMask, finalizeSession, pagePerplexity, pageGenerate, PagePruneResult } from './session';
+import {
+  PageModel,
+  Calibration,
+  pageModel,
+  calibrate,
+  admmProblem,
+  advance,
+  running,
+  stateMask,
+  finalizeSession,
+  pagePerplexity,
+  pageGenerate,
+  PagePruneResult,
+} from './session';
 import { savedModelFiles } from './savedModel';
 import { zipStore } from './zipStore';
 import { AdmmProblem, AdmmAllocation } from '../prune/admm/problem';
@@ -104,7 +117,19 @@ function refreshButtons(): void {
   ($('btn-reset') as HTMLButtonElement).disabled = !can;
   ($('btn-generate') as HTMLButtonElement).disabled = !can;
   // Controls are locked while a job runs: what the plots show always matches what the controls say.
-  for (const id of ['sparsity', 'allocation', 'temperature', 'calib-samples', 'calib-seqlen', 'calib-seed', 'val-windows', 'prompt', 'gen-steps', 'gen-mode', 'gen-seed']) {
+  for (const id of [
+    'sparsity',
+    'allocation',
+    'temperature',
+    'calib-samples',
+    'calib-seqlen',
+    'calib-seed',
+    'val-windows',
+    'prompt',
+    'gen-steps',
+    'gen-mode',
+    'gen-seed',
+  ]) {
     ($(id) as HTMLInputElement).disabled = !can;
   }
 }
@@ -202,9 +227,15 @@ function showResult(): void {
   $('params-dense').textContent = r.params.dense.toLocaleString('en-US');
   $('params-pruned').textContent = `${r.params.pruned.toLocaleString('en-US')} (−${((1 - r.params.pruned / r.params.dense) * 100).toFixed(1)} %)`;
   $('sparsity-achieved').textContent = `${r.sparsity.toFixed(4)} / ${r.paramSparsity.toFixed(4)}`;
-  const t = runTiming ? `Run → pruned model: ${runTiming.pruneSeconds.toFixed(2)} s (calibration, ADMM, compensation, slicing); evaluation and text: ${runTiming.evalSeconds.toFixed(2)} s.` : '';
+  const t = runTiming
+    ? `Run → pruned model: ${runTiming.pruneSeconds.toFixed(2)} s (calibration, ADMM, compensation, slicing); evaluation and text: ${runTiming.evalSeconds.toFixed(2)} s.`
+    : '';
   $('timing').textContent = `${t} ADMM: ${state!.iteration} iterations, ${state!.converged ? 'converged' : 'not converged (finalized early)'}.`;
-  const files = savedModelFiles(result.model, pm.tokenizerBin, { ...result.report, perplexity: { 'tinystories-val': prunedPpl }, evalWindows: densePpl.windows });
+  const files = savedModelFiles(result.model, pm.tokenizerBin, {
+    ...result.report,
+    perplexity: { 'tinystories-val': prunedPpl },
+    evalWindows: densePpl.windows,
+  });
   if (downloadUrl) URL.revokeObjectURL(downloadUrl);
   downloadUrl = URL.createObjectURL(new Blob([zipStore(files) as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
   const a = $<HTMLAnchorElement>('download');
@@ -254,7 +285,10 @@ function drawAdmm(): void {
   if (!problem || !state) return;
   const last = state.reports[state.reports.length - 1];
   draw('plot-trace', admmTracePlot(state.reports, { title: 'ADMM trace', height: 420 }));
-  draw('plot-sparsity', moduleSparsityPlot(last.perModule, { target: problem.sparsity, title: `Units removed per module (iteration ${last.iteration})`, height: 360 }));
+  draw(
+    'plot-sparsity',
+    moduleSparsityPlot(last.perModule, { target: problem.sparsity, title: `Units removed per module (iteration ${last.iteration})`, height: 360 }),
+  );
   drawMask();
   $('admm-status').textContent =
     `iteration ${last.iteration}  ρ ${last.rho.toPrecision(3)}  λ ${last.lambda === null ? '–' : last.lambda.toPrecision(3)}  primal ${last.primalResidual.toExponential(2)}  ` +
@@ -272,12 +306,24 @@ function drawAllocation(): void {
   const s = settings();
   const total = calib.problems.reduce((a, p) => a + p.spec.units.length * p.spec.unitCost, 0);
   const live = calib.problems.filter((p) => p.spec.units.length > 0);
-  const E = moduleEnergies(live.map((p) => ({ unitEnergies: unitEnergies(p), cost: p.spec.unitCost })), s.sparsity).E;
+  const E = moduleEnergies(
+    live.map((p) => ({ unitEnergies: unitEnergies(p), cost: p.spec.unitCost })),
+    s.sparsity,
+  ).E;
   const input = { modules: live.map((p, m) => ({ n: p.spec.units.length, cost: p.spec.unitCost, E: E[m] })), budget: s.sparsity * total };
   const curves = allocationCurves(input, { labels: live.map((p) => p.spec.id), sMax: 0.95 });
-  const spec = allocationTemperaturePlot(curves, { title: `Energy allocation vs temperature (s = ${s.sparsity.toFixed(2)}; current T = ${s.temperature.toPrecision(3)})`, height: 380 });
+  const spec = allocationTemperaturePlot(curves, {
+    title: `Energy allocation vs temperature (s = ${s.sparsity.toFixed(2)}; current T = ${s.temperature.toPrecision(3)})`,
+    height: 380,
+  });
   const marks = curves.curves.map((_, k) => ({
-    type: 'line', xref: k === 0 ? 'x' : `x${k + 1}`, yref: 'paper', x0: s.temperature, x1: s.temperature, y0: 0, y1: 1,
+    type: 'line',
+    xref: k === 0 ? 'x' : `x${k + 1}`,
+    yref: 'paper',
+    x0: s.temperature,
+    x1: s.temperature,
+    y0: 0,
+    y1: 1,
     line: { color: '#222', width: 1.5, dash: 'dot' },
   }));
   const layout = spec.layout as { shapes?: unknown[] };
@@ -341,21 +387,25 @@ function wire(): void {
   for (const id of ['calib-samples', 'calib-seqlen', 'calib-seed']) $(id).addEventListener('change', () => !busy && reset(true));
   $('val-windows').addEventListener('change', () => !busy && clearResult());
   $('mask-module').addEventListener('change', drawMask);
-  $('btn-step').addEventListener('click', () => job('Step…', async () => {
-    await advanceOnce();
-  }));
-  $('btn-run').addEventListener('click', () => job('Running the ADMM…', async () => {
-    const t0 = performance.now();
-    await ensureProblem();
-    while (await running(problem!, state)) {
-      setStatus(`Running the ADMM: iteration ${state ? state.iteration + 1 : 0}…`, 'busy');
-      if (!(await advanceOnce(true))) break;
-    }
-    drawAdmm();
-    await finalizeNow();
-    runTiming = { pruneSeconds: (finalizedAt - t0) / 1000, evalSeconds: (performance.now() - finalizedAt) / 1000 };
-    showResult();
-  }));
+  $('btn-step').addEventListener('click', () =>
+    job('Step…', async () => {
+      await advanceOnce();
+    }),
+  );
+  $('btn-run').addEventListener('click', () =>
+    job('Running the ADMM…', async () => {
+      const t0 = performance.now();
+      await ensureProblem();
+      while (await running(problem!, state)) {
+        setStatus(`Running the ADMM: iteration ${state ? state.iteration + 1 : 0}…`, 'busy');
+        if (!(await advanceOnce(true))) break;
+      }
+      drawAdmm();
+      await finalizeNow();
+      runTiming = { pruneSeconds: (finalizedAt - t0) / 1000, evalSeconds: (performance.now() - finalizedAt) / 1000 };
+      showResult();
+    }),
+  );
   $('btn-finalize').addEventListener('click', () => job('Finalizing…', finalizeNow));
   $('btn-reset').addEventListener('click', () => !busy && reset(false));
   $('btn-generate').addEventListener('click', () => job('Generating…', generateTexts));
@@ -377,7 +427,10 @@ async function start(): Promise<void> {
   manifest = JSON.parse(await fetchText('/data/manifest.json')) as Manifest;
   setStatus('Loading stories260K…', 'loading');
   const [modelBin, tokBin, calibText, valText] = await Promise.all([
-    fetchBytes(manifest.model.file), fetchBytes(manifest.tokenizer.file), fetchText(manifest.calibration.file), fetchText(manifest.validation.file),
+    fetchBytes(manifest.model.file),
+    fetchBytes(manifest.tokenizer.file),
+    fetchText(manifest.calibration.file),
+    fetchText(manifest.validation.file),
   ]);
   pm = pageModel(modelBin, tokBin, { name: manifest.model.name, sha256: manifest.model.sha256 });
   await yieldToPage();
@@ -388,7 +441,10 @@ async function start(): Promise<void> {
   reset(true);
   busy = false;
   await job('Generating the dense text…', generateTexts);
-  setStatus(`Ready. ${tf.getBackend()} backend${f.simd ? ' with SIMD' : ''}; ${pm.model.config.nLayers} layers, ${calibIds.length.toLocaleString('en-US')} calibration tokens.`, 'ready');
+  setStatus(
+    `Ready. ${tf.getBackend()} backend${f.simd ? ' with SIMD' : ''}; ${pm.model.config.nLayers} layers, ${calibIds.length.toLocaleString('en-US')} calibration tokens.`,
+    'ready',
+  );
   document.body.dataset.ready = 'true';
 }
 
@@ -412,7 +468,8 @@ try {
   /** Removed unit indices per module at the current ADMM state (null before the first step). */
   mask: () => (problem && state ? Object.fromEntries(Object.entries(stateMask(problem, state)).map(([id, r]) => [id, Array.from(r)])) : null),
   trace: () => (state ? state.reports.map((r) => ({ ...r })) : []),
-  result: () => (result ? { report: result.report, ppl: prunedPpl, densePpl: densePpl?.ppl ?? null, windows: densePpl?.windows ?? null, timing: runTiming } : null),
+  result: () =>
+    result ? { report: result.report, ppl: prunedPpl, densePpl: densePpl?.ppl ?? null, windows: densePpl?.windows ?? null, timing: runTiming } : null,
   busy: () => busy,
 };
 

@@ -34,7 +34,13 @@ export function browserPlugin(): Plugin {
         // Packages map built-ins away through their package.json "browser" field; our sources must not use them.
         if (!BUILTINS.has(name) || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         if (name === 'util') return { path: path.join(WEB_DIR, 'shims', 'util.ts') };
-        return { errors: [{ text: `node built-in "${args.path}" imported by ${path.relative(SRC_DIR, args.importer) || args.importer} cannot run in the browser: keep node code out of the page's imports` }] };
+        return {
+          errors: [
+            {
+              text: `node built-in "${args.path}" imported by ${path.relative(SRC_DIR, args.importer) || args.importer} cannot run in the browser: keep node code out of the page's imports`,
+            },
+          ],
+        };
       });
     },
   };

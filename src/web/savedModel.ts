@@ -51,8 +51,12 @@ export function safetensorsBytes(weights: HostWeights, metadata: Record<string, 
 export function savedModelFiles(model: Model, tokenizerBin: Uint8Array, report: unknown): Record<string, Uint8Array> {
   const json = (v: unknown) => utf8.encode(JSON.stringify(v, null, 2) + '\n');
   const config = {
-    format: PRUNED_FORMAT, version: PRUNED_VERSION, layout: 'in-out', config: model.config,
-    source: { name: model.source.name, sha256: model.source.sha256 }, tokenizer: { kind: 'llama2c', file: 'tokenizer.bin' },
+    format: PRUNED_FORMAT,
+    version: PRUNED_VERSION,
+    layout: 'in-out',
+    config: model.config,
+    source: { name: model.source.name, sha256: model.source.sha256 },
+    tokenizer: { kind: 'llama2c', file: 'tokenizer.bin' },
   };
   return {
     'tokenizer.bin': tokenizerBin,

@@ -186,9 +186,10 @@ export async function startWebServer(opts: WebServerOptions = {}): Promise<WebSe
     url: `http://${shownHost}:${port}/`,
     port,
     server,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

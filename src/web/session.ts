@@ -59,7 +59,13 @@ export interface Calibration extends CalibrationSettings {
 }
 
 /** Windows from the calibration corpus ids (as calibrationWindows), their statistics and the module problems. */
-export async function calibrate(pm: PageModel, corpusIds: readonly number[], corpus: string, s: CalibrationSettings, onProgress?: (done: number, total: number) => void): Promise<Calibration> {
+export async function calibrate(
+  pm: PageModel,
+  corpusIds: readonly number[],
+  corpus: string,
+  s: CalibrationSettings,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Calibration> {
   const t0 = performance.now();
   const windows = sampleCalibration(corpusIds as number[], { nSamples: s.samples, seqlen: s.seqlen, seed: s.seed });
   const stats = await collectStats(pm.model, windows, { onProgress });
@@ -70,7 +76,12 @@ export async function calibrate(pm: PageModel, corpusIds: readonly number[], cor
 }
 
 /** The ADMM problem at sparsity s with the given options (allocation, temperature, …). */
-export async function admmProblem(cal: Calibration, sparsity: number, options: AdmmOptions, onProgress?: (done: number, total: number) => void): Promise<AdmmProblem> {
+export async function admmProblem(
+  cal: Calibration,
+  sparsity: number,
+  options: AdmmOptions,
+  onProgress?: (done: number, total: number) => void,
+): Promise<AdmmProblem> {
   return await buildAdmmProblem(cal.problems, sparsity, options, onProgress);
 }
 
@@ -100,14 +111,30 @@ export interface PagePruneResult {
   model: Model;
   mask: RemovedMask;
   /** The PruneReport fields the CLI writes to report.json (memory is not measured in the browser: null). */
-  report: Record<string, unknown> & { sparsity: number; paramSparsity: number; params: { dense: number; pruned: number; densePrunable: number; prunedPrunable: number } };
+  report: Record<string, unknown> & {
+    sparsity: number;
+    paramSparsity: number;
+    params: { dense: number; pruned: number; densePrunable: number; prunedPrunable: number };
+  };
 }
 
 /** Compensate and slice at `state`'s mask; the report as prune() + the CLI build it. */
-export async function finalizeSession(pm: PageModel, cal: Calibration, problem: AdmmProblem, state: AdmmState, seconds: { select: number }, onProgress?: (done: number, total: number) => void): Promise<PagePruneResult> {
+export async function finalizeSession(
+  pm: PageModel,
+  cal: Calibration,
+  problem: AdmmProblem,
+  state: AdmmState,
+  seconds: { select: number },
+  onProgress?: (done: number, total: number) => void,
+): Promise<PagePruneResult> {
   const t0 = performance.now();
   const mask = stateMask(problem, state);
-  const pruned = await finalizePruning(pm.model, cal.stats, mask, { damp: PAGE_PRUNE_DEFAULTS.damp, sequential: PAGE_PRUNE_DEFAULTS.sequential, windows: cal.windows, onProgress });
+  const pruned = await finalizePruning(pm.model, cal.stats, mask, {
+    damp: PAGE_PRUNE_DEFAULTS.damp,
+    sequential: PAGE_PRUNE_DEFAULTS.sequential,
+    windows: cal.windows,
+    onProgress,
+  });
   const tFinal = (performance.now() - t0) / 1000;
   const specs = moduleSpecs(pm.model.config, pm.model.weights);
   const { removedCost, perModule } = maskCost(specs, mask);
@@ -133,7 +160,12 @@ export async function finalizeSession(pm: PageModel, cal: Calibration, problem: 
 }
 
 /** Perplexity on the first `windows` windows of `ids` (ids start with BOS), windows of the model's context. */
-export async function pagePerplexity(model: Model, ids: readonly number[], windows: number, onProgress?: (done: number, total: number) => void): Promise<PerplexityResult> {
+export async function pagePerplexity(
+  model: Model,
+  ids: readonly number[],
+  windows: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<PerplexityResult> {
   return perplexity(model, ids, { maxWindows: windows, onProgress });
 }
 

@@ -32,22 +32,62 @@ export function zipStore(files: Record<string, Uint8Array>): Uint8Array {
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
   let at = 0;
-  const u16 = (v: number) => { dv.setUint16(at, v, true); at += 2; };
-  const u32 = (v: number) => { dv.setUint32(at, v, true); at += 4; };
+  const u16 = (v: number) => {
+    dv.setUint16(at, v, true);
+    at += 2;
+  };
+  const u32 = (v: number) => {
+    dv.setUint32(at, v, true);
+    at += 4;
+  };
   for (const e of entries) {
     e.offset = at;
-    u32(0x04034b50); u16(20); u16(0x0800); u16(0); u16(DOS_TIME); u16(DOS_DATE);
-    u32(e.crc); u32(e.data.length); u32(e.data.length); u16(e.name.length); u16(0);
-    out.set(e.name, at); at += e.name.length;
-    out.set(e.data, at); at += e.data.length;
+    u32(0x04034b50);
+    u16(20);
+    u16(0x0800);
+    u16(0);
+    u16(DOS_TIME);
+    u16(DOS_DATE);
+    u32(e.crc);
+    u32(e.data.length);
+    u32(e.data.length);
+    u16(e.name.length);
+    u16(0);
+    out.set(e.name, at);
+    at += e.name.length;
+    out.set(e.data, at);
+    at += e.data.length;
   }
   const cdStart = at;
   for (const e of entries) {
-    u32(0x02014b50); u16(20); u16(20); u16(0x0800); u16(0); u16(DOS_TIME); u16(DOS_DATE);
-    u32(e.crc); u32(e.data.length); u32(e.data.length); u16(e.name.length); u16(0); u16(0); u16(0); u16(0); u32(0); u32(e.offset);
-    out.set(e.name, at); at += e.name.length;
+    u32(0x02014b50);
+    u16(20);
+    u16(20);
+    u16(0x0800);
+    u16(0);
+    u16(DOS_TIME);
+    u16(DOS_DATE);
+    u32(e.crc);
+    u32(e.data.length);
+    u32(e.data.length);
+    u16(e.name.length);
+    u16(0);
+    u16(0);
+    u16(0);
+    u16(0);
+    u32(0);
+    u32(e.offset);
+    out.set(e.name, at);
+    at += e.name.length;
   }
   const cdSize = at - cdStart;
-  u32(0x06054b50); u16(0); u16(0); u16(entries.length); u16(entries.length); u32(cdSize); u32(cdStart); u16(0);
+  u32(0x06054b50);
+  u16(0);
+  u16(0);
+  u16(entries.length);
+  u16(entries.length);
+  u32(cdSize);
+  u32(cdStart);
+  u16(0);
   return out;
 }

@@ -15,13 +15,21 @@ function wave(n: number, k: number): Float32Array {
 
 /** A plain 2-D matMul big enough for XNNPACK to split, and a small LLaMA-like block (the op mix). */
 function workload(): Record<string, number[]> {
-  const T = 48, d = 64, H = 4, dh = d / H, dff = 172, V = 256;
+  const T = 48,
+    d = 64,
+    H = 4,
+    dh = d / H,
+    dff = 172,
+    V = 256;
   const out = tf.tidy(() => {
     const a = tf.tensor2d(wave(384 * 512, 0.37), [384, 512]);
     const b = tf.tensor2d(wave(512 * 320, 0.91), [512, 320]);
     const mm = tf.matMul(a, b);
 
-    const ids = tf.tensor1d(Int32Array.from({ length: T }, (_, i) => (i * 37) % V), 'int32');
+    const ids = tf.tensor1d(
+      Int32Array.from({ length: T }, (_, i) => (i * 37) % V),
+      'int32',
+    );
     const E = tf.tensor2d(wave(V * d, 0.13), [V, d]);
     const W = (r: number, c: number, k: number) => tf.mul(tf.tensor2d(wave(r * c, k), [r, c]), 1 / Math.sqrt(r));
     const rms = (x: tf.Tensor2D) => tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), 1e-5))) as tf.Tensor2D;
@@ -62,7 +70,7 @@ async function childMain(): Promise<void> {
   await initBackend('wasm');
   const before = tf.memory().numTensors;
   const res = workload();
-  const line: ChildResult = { info: (await initBackend('wasm')), res, leaked: tf.memory().numTensors - before };
+  const line: ChildResult = { info: await initBackend('wasm'), res, leaked: tf.memory().numTensors - before };
   process.stdout.write(JSON.stringify(line) + '\n');
   // No explicit exit: the parent checks that the process ends by itself.
 }
@@ -99,7 +107,7 @@ function runChild(env: Record<string, string>, nodeFlags: string[] = [], killAft
     child.on('close', (code) => {
       clearTimeout(timer);
       const first = stdout.split('\n')[0];
-      let result: ChildResult | null = null;
+      let result: ChildResult | null;
       try {
         result = JSON.parse(first) as ChildResult;
       } catch {
@@ -113,7 +121,9 @@ function runChild(env: Record<string, string>, nodeFlags: string[] = [], killAft
 /** max |a − b| / max |ref|, and how many entries are bitwise equal. */
 function compare(ref: number[], got: number[]): { rel: number; equal: number } {
   assert.equal(got.length, ref.length);
-  let scale = 0, diff = 0, equal = 0;
+  let scale = 0,
+    diff = 0,
+    equal = 0;
   for (let i = 0; i < ref.length; i++) {
     scale = Math.max(scale, Math.abs(ref[i]));
     diff = Math.max(diff, Math.abs(ref[i] - got[i]));

@@ -29,7 +29,7 @@ async function logits(model: Model, ids: number[]): Promise<Float32Array> {
   }
 }
 
-test('webgpu starts, names its adapter and runs with the adapter\'s limits', async (t) => {
+test("webgpu starts, names its adapter and runs with the adapter's limits", async (t) => {
   if (!(await requireWebgpu(t))) return;
   const info = await initBackend('webgpu');
   try {
@@ -86,7 +86,7 @@ test('OPT fixture (8 heads, learned positions, LayerNorm, biases) logits on webg
   assert.ok(d <= 1e-4, `max |Δlogit| ${d}`);
 });
 
-test('readSync on webgpu throws an error naming the fix (not tfjs\'s OffscreenCanvas crash)', async (t) => {
+test("readSync on webgpu throws an error naming the fix (not tfjs's OffscreenCanvas crash)", async (t) => {
   if (!(await requireWebgpu(t))) return;
   await initBackend('webgpu');
   try {
@@ -127,7 +127,6 @@ test('memory meter on webgpu: GPU peak from the buffer manager covers a known al
 
 /** initBackend('webgpu') in a fresh process with `env`; returns its error message ('' when it started). */
 function startInChild(env: Record<string, string>): { message: string; backend: string } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawnSync } = require('child_process') as typeof import('child_process');
   const code = `const b = require(${JSON.stringify(require.resolve('../../src/backend'))});
     b.initBackend('webgpu').then(() => console.log(JSON.stringify({ message: '', backend: b.tf.getBackend() })),

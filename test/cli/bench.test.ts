@@ -13,7 +13,10 @@ function cli(args: string[], env: Record<string, string> = {}) {
 test('bench --json: one record per measurement, baseline interleaved before current with a ratio', () => {
   const r = cli(['bench', '--only', 'gemm_1024,eigh_1024', '--baseline', '--json']);
   assert.equal(r.code, 0, r.err);
-  const recs = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const recs = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const names = recs.map((x) => `${x.name}/${x.variant}`);
   assert.ok(names.includes('gemm_1024/current'), names.join());
   const i = names.indexOf('eigh_1024/baseline');

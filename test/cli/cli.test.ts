@@ -61,7 +61,10 @@ test('bad arguments exit 2 naming the option; failures exit 1', async () => {
     [['prune', '--method', 'local', '--sparsity', ''], /--sparsity must be a number in 0\.\.0\.99, got ""/],
     [['sweep', '--sparsities', '0.3,,2'], /--sparsities item 2 of "0\.3,,2" must be a number/],
     [['generate', '--steps', '0'], /--steps must be an integer in 1\.\.∞/],
-    [['prune', '--method', 'local', '--sparsity', '0.3', '--allocation', 'softmax', '--temperature', '2'], /--allocation, --temperature apply only to --method structprune/],
+    [
+      ['prune', '--method', 'local', '--sparsity', '0.3', '--allocation', 'softmax', '--temperature', '2'],
+      /--allocation, --temperature apply only to --method structprune/,
+    ],
     [['eval', '--dataset', 'ptb', '--max-windows', '-2'], /--max-windows must be an integer in 0\.\.∞/],
     [['eval', '--dataset', 'ptb', '--text', 'x.txt'], /--dataset or --text, not both/],
   ];
@@ -84,8 +87,30 @@ test('prune --json --out writes a loadable model whose eval matches the report; 
   const out = path.join(base, 'pruned');
   const trace = path.join(base, 'trace.jsonl');
   const html = path.join(base, 'missing', 'folder', 'report.html');
-  const r = await runCli(['prune', '--method', 'structprune', '--sparsity', '0.3', '--calib-samples', '8', '--calib-seqlen', '64', '--iterations', '4',
-    '--out', out, '--trace', trace, '--report', html, '--eval', 'tinystories-val', '--max-windows', '2', '--json']);
+  const r = await runCli([
+    'prune',
+    '--method',
+    'structprune',
+    '--sparsity',
+    '0.3',
+    '--calib-samples',
+    '8',
+    '--calib-seqlen',
+    '64',
+    '--iterations',
+    '4',
+    '--out',
+    out,
+    '--trace',
+    trace,
+    '--report',
+    html,
+    '--eval',
+    'tinystories-val',
+    '--max-windows',
+    '2',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.err);
   const rep = JSON.parse(r.out);
   assert.equal(rep.method, 'structprune');
@@ -135,7 +160,7 @@ test('prune --json --out writes a loadable model whose eval matches the report; 
   assert.match(asFile.err, /--out .*trace\.jsonl: exists and is not a folder/);
 });
 
-test('eval --text and prune --calib-text use the user\'s own UTF-8 text', async () => {
+test("eval --text and prune --calib-text use the user's own UTF-8 text", async () => {
   const dir = tmpDir('sp-text-');
   const text = path.join(dir, 'story.txt');
   fs.writeFileSync(text, 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. '.repeat(30));
@@ -161,7 +186,21 @@ test('convert --to hf, then logits of the HF directory equal the llama2.c model'
   assert.deepEqual(a, b);
   assert.equal((await runCli(['convert', '--to', 'hf', '--out', out])).code, 0, 'an HF folder written by convert is replaced');
   for (const method of ['local', 'global-threshold', 'structprune']) {
-    const r = await runCli(['prune', '--model', out, '--method', method, '--sparsity', '0.3', '--calib-samples', '4', '--calib-seqlen', '32', ...(method === 'structprune' ? ['--iterations', '3'] : []), '--json']);
+    const r = await runCli([
+      'prune',
+      '--model',
+      out,
+      '--method',
+      method,
+      '--sparsity',
+      '0.3',
+      '--calib-samples',
+      '4',
+      '--calib-seqlen',
+      '32',
+      ...(method === 'structprune' ? ['--iterations', '3'] : []),
+      '--json',
+    ]);
     assert.equal(r.code, 0, `${method} on converted stories260K: ${r.err}`);
     assert.equal(JSON.parse(r.out).calibration.corpus, 'tinystories-train');
   }
@@ -171,7 +210,21 @@ test('fixture writes an OPT checkpoint that every pruning method accepts', async
   const dir = path.join(tmpDir('sp-fx-'), 'opt');
   assert.equal((await runCli(['fixture', '--arch', 'opt', '--layers', '2', '--d-model', '64', '--seed', '0', '--out', dir])).code, 0);
   for (const method of ['local', 'global-threshold', 'structprune']) {
-    const r = await runCli(['prune', '--model', dir, '--method', method, '--sparsity', '0.3', '--calib-samples', '4', '--calib-seqlen', '32', ...(method === 'structprune' ? ['--iterations', '3'] : []), '--json']);
+    const r = await runCli([
+      'prune',
+      '--model',
+      dir,
+      '--method',
+      method,
+      '--sparsity',
+      '0.3',
+      '--calib-samples',
+      '4',
+      '--calib-seqlen',
+      '32',
+      ...(method === 'structprune' ? ['--iterations', '3'] : []),
+      '--json',
+    ]);
     assert.equal(r.code, 0, `${method}: ${r.err}`);
     assert.ok(JSON.parse(r.out).params.pruned < JSON.parse(r.out).params.dense);
   }

@@ -20,7 +20,14 @@ test('web --port 0 --json prints {url, port}, serves the page and exits 0 on SIG
   const j = JSON.parse(line);
   assert.match(j.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   assert.equal(j.url, `http://127.0.0.1:${j.port}/`);
-  const status = await new Promise<number>((resolve, reject) => http.get(j.url, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject));
+  const status = await new Promise<number>((resolve, reject) =>
+    http
+      .get(j.url, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject),
+  );
   assert.equal(status, 200);
   const code = await new Promise<number | null>((resolve) => {
     child.on('exit', (c) => resolve(c));

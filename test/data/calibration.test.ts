@@ -34,11 +34,18 @@ test('starts are uniform over [0, len - seqlen], both ends included', () => {
   const counts = [0, 0, 0, 0];
   for (const w of ws) counts[w[0]]++;
   for (const c of counts) assert.ok(Math.abs(c - 1000) < 150, `counts ${counts}`);
-  assert.deepEqual(sampleCalibration(iota(5), { nSamples: 3, seqlen: 5, seed: 0 }), [[0, 1, 2, 3, 4], [0, 1, 2, 3, 4], [0, 1, 2, 3, 4]]);
+  assert.deepEqual(sampleCalibration(iota(5), { nSamples: 3, seqlen: 5, seed: 0 }), [
+    [0, 1, 2, 3, 4],
+    [0, 1, 2, 3, 4],
+    [0, 1, 2, 3, 4],
+  ]);
 });
 
 test('a stream shorter than seqlen and bad options give clear UsageErrors', () => {
-  assert.throws(() => sampleCalibration(iota(100), { nSamples: 1, seqlen: 101, seed: 0 }), (e: unknown) => e instanceof UsageError && /100 tokens, fewer than seqlen=101/.test(e.message));
+  assert.throws(
+    () => sampleCalibration(iota(100), { nSamples: 1, seqlen: 101, seed: 0 }),
+    (e: unknown) => e instanceof UsageError && /100 tokens, fewer than seqlen=101/.test(e.message),
+  );
   assert.throws(() => sampleCalibration(iota(100), { nSamples: 1.5, seqlen: 10, seed: 0 }), UsageError);
   assert.throws(() => sampleCalibration(iota(100), { nSamples: 1, seqlen: 0, seed: 0 }), UsageError);
   assert.throws(() => sampleCalibration(iota(100), { nSamples: 1, seqlen: 10, seed: 0.5 }), UsageError);

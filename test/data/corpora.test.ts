@@ -76,7 +76,10 @@ test('real corpora: WikiText-2 has 4,358 rows and the expected start; PTB, C4, T
   const raw = readFileSync(path.join(SHARED, 'wikitext-2-raw', 'wiki.test.raw'), 'utf8');
   assert.equal(wikitextRows(raw).length, 4358);
   const wiki = await corpusText('wikitext2', { dataDir: SHARED });
-  assert.ok(wiki.startsWith('\n\n = Robert Boulter = \n\n\n\n\n Robert Boulter is an English film , television and theatre actor .'), JSON.stringify(wiki.slice(0, 80)));
+  assert.ok(
+    wiki.startsWith('\n\n = Robert Boulter = \n\n\n\n\n Robert Boulter is an English film , television and theatre actor .'),
+    JSON.stringify(wiki.slice(0, 80)),
+  );
   const ptb = await corpusText('ptb', { dataDir: SHARED });
   assert.ok(ptb.startsWith("no it was n't black monday but while the new york stock exchange"));
   assert.equal(ptb.split(' ').filter((w) => w === '').length, 0, 'the PTB test file has no empty lines');

@@ -37,9 +37,13 @@ test('resolveDataDir precedence: option > STRUCTPRUNE_DATA > ../shared/datasets 
   assert.equal(dataPath('a/b.txt', { dataDir: tmp }), path.join(tmp, 'a', 'b.txt'));
 });
 
-test('default data directory is ../shared/datasets relative to the project root when it exists', { skip: existsSync(DEFAULT_SHARED) ? false : `no ${DEFAULT_SHARED}` }, () => {
-  assert.deepEqual(locateDataDir({ env: {} }), { dir: DEFAULT_SHARED, source: 'shared' });
-});
+test(
+  'default data directory is ../shared/datasets relative to the project root when it exists',
+  { skip: existsSync(DEFAULT_SHARED) ? false : `no ${DEFAULT_SHARED}` },
+  () => {
+    assert.deepEqual(locateDataDir({ env: {} }), { dir: DEFAULT_SHARED, source: 'shared' });
+  },
+);
 
 test('dataFile verifies every known file of the reference data directory', { skip }, async () => {
   for (const f of KNOWN_FILES) {
@@ -85,7 +89,10 @@ test('an altered file (one flipped byte, or one extra byte) gives a checksum Dat
   buf[100] ^= 0x01;
   writeFileSync(dst, buf);
   appendFileSync(dst, Buffer.from([0]));
-  await assert.rejects(dataFile('tok512', { dataDir: dir }), (e: unknown) => e instanceof DataFileError && e.kind === 'checksum' && e.actualBytes === buf.length + 1);
+  await assert.rejects(
+    dataFile('tok512', { dataDir: dir }),
+    (e: unknown) => e instanceof DataFileError && e.kind === 'checksum' && e.actualBytes === buf.length + 1,
+  );
 });
 
 test('verification is memoised per file identity and redone after a write', async () => {

@@ -75,7 +75,11 @@ async function serve(root: string, o: { override?: Handler; mutate?: (p: string,
 
 const noTempLeft = (dir: string): void => {
   if (!existsSync(dir)) return;
-  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.part')), [], `temp files left in ${dir}`);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.endsWith('.part')),
+    [],
+    `temp files left in ${dir}`,
+  );
 };
 
 test('fetch from a local HTTP mirror: every known file arrives and verifies; a second run finds them present', { skip }, async () => {
@@ -84,7 +88,10 @@ test('fetch from a local HTTP mirror: every known file arrives and verifies; a s
     const dir = freshDir();
     const events: FetchProgress[] = [];
     const res = await fetchData({ dataDir: dir, from: srv.base, onProgress: (e) => events.push(e) });
-    assert.deepEqual(res.map((r) => r.id), KNOWN_FILES.map((f) => f.id));
+    assert.deepEqual(
+      res.map((r) => r.id),
+      KNOWN_FILES.map((f) => f.id),
+    );
     for (const r of res) {
       assert.equal(r.status, 'downloaded');
       assert.equal(r.bytes, knownFile(r.id).bytes);
@@ -95,9 +102,16 @@ test('fetch from a local HTTP mirror: every known file arrives and verifies; a s
     const requests = [...srv.hits.values()].reduce((a, b) => a + b, 0);
     const again = await fetchData({ dataDir: dir, from: srv.base });
     assert.ok(again.every((r) => r.status === 'present'));
-    assert.equal([...srv.hits.values()].reduce((a, b) => a + b, 0), requests, 'present files are not downloaded again');
+    assert.equal(
+      [...srv.hits.values()].reduce((a, b) => a + b, 0),
+      requests,
+      'present files are not downloaded again',
+    );
     const forced = await fetchData({ dataDir: dir, from: srv.base.slice(0, -1), ids: ['tok512'], force: true });
-    assert.deepEqual(forced.map((r) => r.status), ['downloaded']);
+    assert.deepEqual(
+      forced.map((r) => r.status),
+      ['downloaded'],
+    );
   } finally {
     await srv.close();
   }
@@ -126,7 +140,10 @@ test('a corrupted byte is rejected: error names the file, nothing is left behind
       assert.equal(f.id, 'ptb-test');
       assert.equal(f.kind, 'checksum');
       assert.ok(e.message.includes('ptb/ptb.test.txt') && e.message.includes(knownFile('ptb-test').sha256), e.message);
-      assert.deepEqual(e.results.map((r) => [r.id, r.status]), [['tok512', 'downloaded']]);
+      assert.deepEqual(
+        e.results.map((r) => [r.id, r.status]),
+        [['tok512', 'downloaded']],
+      );
       return true;
     });
     assert.equal(srv.hits.get('/ptb/ptb.test.txt'), 1, 'a checksum mismatch is not retried');
@@ -156,19 +173,19 @@ test('HTTP 404 is a clear, final error; 503 is retried; a stalled server times o
   try {
     const dir = freshDir();
     const events: FetchProgress[] = [];
-    await assert.rejects(
-      fetchData({ dataDir: dir, from: srv.base + 'missing/', ids: ['ptb-test'], retryDelayMs: 1 }),
-      (e: unknown) => {
-        assert.ok(e instanceof DataFetchError);
-        assert.equal(e.failures[0].kind, 'http');
-        assert.equal(e.failures[0].status, 404);
-        assert.match(e.message, /HTTP 404 Not Found from http:\/\/127\.0\.0\.1:\d+\/missing\/ptb\/ptb\.test\.txt/);
-        return true;
-      },
-    );
+    await assert.rejects(fetchData({ dataDir: dir, from: srv.base + 'missing/', ids: ['ptb-test'], retryDelayMs: 1 }), (e: unknown) => {
+      assert.ok(e instanceof DataFetchError);
+      assert.equal(e.failures[0].kind, 'http');
+      assert.equal(e.failures[0].status, 404);
+      assert.match(e.message, /HTTP 404 Not Found from http:\/\/127\.0\.0\.1:\d+\/missing\/ptb\/ptb\.test\.txt/);
+      return true;
+    });
     assert.equal(srv.hits.get('/missing/ptb/ptb.test.txt'), 1, '404 is not retried');
     const ok = await fetchData({ dataDir: dir, from: srv.base, ids: ['tok512'], retryDelayMs: 1, onProgress: (e) => events.push(e) });
-    assert.deepEqual(ok.map((r) => r.status), ['downloaded']);
+    assert.deepEqual(
+      ok.map((r) => r.status),
+      ['downloaded'],
+    );
     assert.equal(srv.hits.get('/stories260K/tok512.bin'), 2);
     assert.ok(events.some((e) => e.phase === 'retry' && /503/.test(e.message ?? '')));
     const t0 = Date.now();
@@ -189,7 +206,13 @@ test('HTTP 404 is a clear, final error; 503 is retried; a stalled server times o
 test('fetch from a local folder copies and verifies; a file absent from the folder is reported', { skip }, async () => {
   const dir = freshDir();
   const res = await fetchData({ dataDir: dir, from: SHARED, ids: ['wikitext2-test', 'stories260K'] });
-  assert.deepEqual(res.map((r) => [r.id, r.status]), [['stories260K', 'copied'], ['wikitext2-test', 'copied']]);
+  assert.deepEqual(
+    res.map((r) => [r.id, r.status]),
+    [
+      ['stories260K', 'copied'],
+      ['wikitext2-test', 'copied'],
+    ],
+  );
   assert.equal(await dataFile('wikitext2-test', { dataDir: dir }), res[1].path);
   const empty = freshDir();
   await assert.rejects(fetchData({ dataDir: freshDir(), from: empty, ids: ['tok512'] }), (e: unknown) => {
@@ -269,14 +292,20 @@ test('canonical-source extraction: zip member, gunzip head lines, head bytes', {
   try {
     const dir = freshDir();
     const res = await fetchData({ dataDir: dir, files });
-    assert.deepEqual(res.map((r) => r.status), ['downloaded', 'downloaded', 'downloaded']);
+    assert.deepEqual(
+      res.map((r) => r.status),
+      ['downloaded', 'downloaded', 'downloaded'],
+    );
     for (const r of res) {
       const sha = createHash('sha256').update(readFileSync(r.path)).digest('hex');
       assert.equal(sha, knownFile(r.id).sha256, r.id);
     }
     // A server that honours Range answers 206 with just the head.
     const viaRange = await fetchData({ dataDir: freshDir(), files: ranged });
-    assert.deepEqual(viaRange.map((r) => r.status), ['downloaded']);
+    assert.deepEqual(
+      viaRange.map((r) => r.status),
+      ['downloaded'],
+    );
     assert.deepEqual(ranges, [`bytes=0-${ts.length - 1}`]);
     // A zip without the member is a format error naming it.
     const bad = [withSource('wikitext2-test', srv.base + 'wikitext-2-raw-v1.zip', { kind: 'zipMember', member: 'wikitext-2-raw/wiki.valid.raw' })];

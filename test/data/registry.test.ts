@@ -62,5 +62,8 @@ test('registry ids and paths are unique; sources are public https URLs', () => {
 test('knownFile finds by id or path and rejects unknown names with the list of ids', () => {
   assert.equal(knownFile('wikitext2-test').path, 'wikitext-2-raw/wiki.test.raw');
   assert.equal(knownFile('ptb/ptb.test.txt').id, 'ptb-test');
-  assert.throws(() => knownFile('nope'), (e: unknown) => e instanceof UsageError && /nope/.test(e.message) && /tok512/.test(e.message));
+  assert.throws(
+    () => knownFile('nope'),
+    (e: unknown) => e instanceof UsageError && /nope/.test(e.message) && /tok512/.test(e.message),
+  );
 });

@@ -27,15 +27,26 @@ test('configParams equals countParams of built models (tied/untied, GQA, OPT-350
   for (const m of cases) {
     const p = configParams(m.config);
     assert.equal(p.total, countParams(m.weights), m.source.name);
-    const l0 = Object.keys(m.weights).filter((k) => k.startsWith('layers.0.')).reduce((a, k) => a + m.weights[k].data.length, 0);
+    const l0 = Object.keys(m.weights)
+      .filter((k) => k.startsWith('layers.0.'))
+      .reduce((a, k) => a + m.weights[k].data.length, 0);
     assert.equal(p.perLayer[0], l0);
   }
 });
 
 test('published configurations have their published sizes', () => {
   const published: Record<string, number> = {
-    'OPT-125M': 125.2e6, 'OPT-350M': 331.2e6, 'OPT-1.3B': 1.316e9, 'OPT-2.7B': 2.652e9, 'OPT-6.7B': 6.658e9, 'OPT-13B': 12.853e9,
-    'OPT-30B': 29.975e9, 'OPT-66B': 65.72e9, 'LLaMA-2-7B': 6.738e9, 'LLaMA-2-13B': 13.016e9, 'LLaMA-2-70B': 68.977e9,
+    'OPT-125M': 125.2e6,
+    'OPT-350M': 331.2e6,
+    'OPT-1.3B': 1.316e9,
+    'OPT-2.7B': 2.652e9,
+    'OPT-6.7B': 6.658e9,
+    'OPT-13B': 12.853e9,
+    'OPT-30B': 29.975e9,
+    'OPT-66B': 65.72e9,
+    'LLaMA-2-7B': 6.738e9,
+    'LLaMA-2-13B': 13.016e9,
+    'LLaMA-2-70B': 68.977e9,
   };
   for (const { name, config } of REAL_CONFIGS) {
     const n = configParams(config).total;
@@ -53,7 +64,16 @@ test('predicted peaks match the meter within 25 % (both methods, every phase tha
   ];
   const errors: string[] = [];
   for (const c of cases) {
-    const model = fixtureModel({ arch: c.arch, layers: c.layers, dModel: c.dModel, nHeads: c.nHeads, nKvHeads: c.nKvHeads, vocabSize: 64, maxSeq: 64, seed: 1 });
+    const model = fixtureModel({
+      arch: c.arch,
+      layers: c.layers,
+      dModel: c.dModel,
+      nHeads: c.nHeads,
+      nKvHeads: c.nKvHeads,
+      vocabSize: 64,
+      maxSeq: 64,
+      seed: 1,
+    });
     const windows = randomWindows(2, c.T, 64, 3);
     for (const method of ['global', 'structprune'] as const) {
       const r = await prune(model, { method, sparsity: 0.3, windows, admm: { iterations: 1 } });

@@ -10,15 +10,31 @@ import { configParams } from '../../src/experiments/memoryModel';
 import { run as memoryCli } from '../../src/cli/commands/memory';
 import { UsageError } from '../../src/errors';
 
-const tiny = (label: string, layers: number, d: number): FamilyMember => ({ family: 'opt', label, arch: 'opt', layers, dModel: d, nHeads: d / 16, dFF: 4 * d, vocabSize: 64, maxSeq: 16 });
+const tiny = (label: string, layers: number, d: number): FamilyMember => ({
+  family: 'opt',
+  label,
+  arch: 'opt',
+  layers,
+  dModel: d,
+  nHeads: d / 16,
+  dFF: 4 * d,
+  vocabSize: 64,
+  maxSeq: 16,
+});
 
 test('powerLawFit recovers exponents exactly and reports r² < 1 on noisy data', () => {
   const xs = [1e3, 5e3, 2e4, 1e5, 7e5];
   for (const k of [0.5, 1, 0.76]) {
-    const f = powerLawFit(xs, xs.map((x) => 3.5 * x ** k));
+    const f = powerLawFit(
+      xs,
+      xs.map((x) => 3.5 * x ** k),
+    );
     assert.ok(Math.abs(f.exponent - k) < 1e-12 && Math.abs(f.intercept - Math.log(3.5)) < 1e-9 && Math.abs(f.r2 - 1) < 1e-12);
   }
-  const noisy = powerLawFit(xs, xs.map((x, i) => x * (i % 2 ? 1.5 : 0.7)));
+  const noisy = powerLawFit(
+    xs,
+    xs.map((x, i) => x * (i % 2 ? 1.5 : 0.7)),
+  );
   assert.ok(noisy.r2 < 0.99 && noisy.r2 > 0.5, `r² ${noisy.r2}`);
   assert.throws(() => powerLawFit([1], [1]), /≥ 2/);
   assert.throws(() => powerLawFit([1, 2], [0, 1]), /> 0/);
@@ -32,14 +48,20 @@ test('families: L ∝ d² with ≥ 5 sizes over ≥ 30× in N; opt-real has per-
     const n = ms.map((m) => configParams(familyConfig(m)).total);
     assert.ok(n[n.length - 1] / n[0] >= 30, `${family} spans ${n[n.length - 1] / n[0]}×`);
     // per-layer parameters ∝ √N on the premise family
-    const perLayer = powerLawFit(n, ms.map((m) => configParams(familyConfig(m)).perLayer[0]));
+    const perLayer = powerLawFit(
+      n,
+      ms.map((m) => configParams(familyConfig(m)).perLayer[0]),
+    );
     assert.ok(Math.abs(perLayer.exponent - 0.5) < 0.03, `${family} per-layer exponent ${perLayer.exponent}`);
   }
   const real = familyMembers('opt-real');
   assert.equal(real.length, OPT_SHAPES.length);
   real.forEach((m, i) => assert.deepEqual([m.dModel * 64, m.layers, m.nHeads * 4], OPT_SHAPES[i].slice(1)));
   const n = real.map((m) => configParams(familyConfig(m)).total);
-  const perLayer = powerLawFit(n, real.map((m) => configParams(familyConfig(m)).perLayer[0]));
+  const perLayer = powerLawFit(
+    n,
+    real.map((m) => configParams(familyConfig(m)).perLayer[0]),
+  );
   assert.ok(perLayer.exponent > 0.7 && perLayer.exponent < 0.82, `opt-real per-layer exponent ${perLayer.exponent}`);
   assert.throws(() => familyMembers('opt', { sizes: 99 }), /sizes/);
   assert.throws(() => familyMembers('gpt' as never), /family/);

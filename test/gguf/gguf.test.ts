@@ -26,15 +26,29 @@ test('container round trip: metadata of every written type, F32 exact, F16 round
   const file = path.join(dir, 'rt.gguf');
   const a = Float32Array.from({ length: 7 }, (_, i) => Math.fround(Math.sin(i + 1) * 3.3));
   const b = Float32Array.from([1 / 3, 65504, 1e-8, -2.5, 70000, 0]);
-  const kv = { 'x.u32': gv.u32(7), 'x.i32': gv.i32(-3), 'x.f32': gv.f32(0.5), 'x.b': gv.bool(true), 'x.s': gv.str('héllo ▁'), 'x.arr': gv.arr('i32', [1, -2, 3]), 'x.sarr': gv.arr('str', ['a', '', 'ü']) };
-  const size = writeGguf(file, kv, [{ name: 'a', dims: [7], dtype: 'F32', data: a }, { name: 'b', dims: [3, 2], dtype: 'F16', data: b }]);
+  const kv = {
+    'x.u32': gv.u32(7),
+    'x.i32': gv.i32(-3),
+    'x.f32': gv.f32(0.5),
+    'x.b': gv.bool(true),
+    'x.s': gv.str('héllo ▁'),
+    'x.arr': gv.arr('i32', [1, -2, 3]),
+    'x.sarr': gv.arr('str', ['a', '', 'ü']),
+  };
+  const size = writeGguf(file, kv, [
+    { name: 'a', dims: [7], dtype: 'F32', data: a },
+    { name: 'b', dims: [3, 2], dtype: 'F16', data: b },
+  ]);
   assert.equal(fs.statSync(file).size, size);
   const r = readGguf(file);
   assert.equal(r.version, 3);
   assert.deepEqual(r.kv, { 'x.u32': 7, 'x.i32': -3, 'x.f32': 0.5, 'x.b': true, 'x.s': 'héllo ▁', 'x.arr': [1, -2, 3], 'x.sarr': ['a', '', 'ü'] });
   assert.deepEqual(Array.from(r.tensors.a.data), Array.from(a));
   assert.deepEqual(r.tensors.b.dims, [3, 2]);
-  assert.deepEqual(Array.from(r.tensors.b.data), Array.from(b, (x) => f16BitsToF32(f32ToF16Bits(x))));
+  assert.deepEqual(
+    Array.from(r.tensors.b.data),
+    Array.from(b, (x) => f16BitsToF32(f32ToF16Bits(x))),
+  );
   assert.equal(r.tensors.b.data[4], Infinity);
   assert.throws(() => writeGguf(path.join(dir, 'bad.gguf'), { k: gv.u32(-1) }, []), /"k".*u32/);
   assert.throws(() => writeGguf(path.join(dir, 'bad.gguf'), {}, [{ name: 'a', dims: [2], dtype: 'F32', data: a }]), /dims \[2\]/);
@@ -42,8 +56,26 @@ test('container round trip: metadata of every written type, F32 exact, F16 round
 });
 
 const cfg = (heads: number[], kvHeads: number[], ffn: number[]): ModelConfig => ({
-  arch: 'llama', dModel: 64, nLayers: 1, nHeads: 8, nKvHeads: 4, dHead: 8, dFF: 16, vocabSize: 32, maxSeq: 16, normEps: 1e-5, ropeTheta: 1e4,
-  activation: 'swiglu', norm: 'rms', biases: false, tiedEmbeddings: true, positions: 'rope', positionOffset: 0, preNorm: true, bosId: 1, eosId: 2,
+  arch: 'llama',
+  dModel: 64,
+  nLayers: 1,
+  nHeads: 8,
+  nKvHeads: 4,
+  dHead: 8,
+  dFF: 16,
+  vocabSize: 32,
+  maxSeq: 16,
+  normEps: 1e-5,
+  ropeTheta: 1e4,
+  activation: 'swiglu',
+  norm: 'rms',
+  biases: false,
+  tiedEmbeddings: true,
+  positions: 'rope',
+  positionOffset: 0,
+  preNorm: true,
+  bosId: 1,
+  eosId: 2,
   layers: [{ heads, kvHeads, ffn }],
 });
 
@@ -63,13 +95,19 @@ test('layer plan: uneven GQA groups duplicate KV heads exactly (gcd of group siz
   g4.nKvHeads = 2;
   p = planLayer(g4, 0, true);
   assert.deepEqual([p.nHead, p.nHeadKv, p.kvSource], [6, 3, [0, 0, 1]]);
-  assert.throws(() => planLayer(cfg([0, 1, 2, 3, 4, 6], [0, 1, 2, 3], [0]), 0, false), (e: Error) => e instanceof GgufExportError && /layer 0: query-head groups 2\+2\+1\+1 .*crashes llama\.cpp/.test(e.message));
+  assert.throws(
+    () => planLayer(cfg([0, 1, 2, 3, 4, 6], [0, 1, 2, 3], [0]), 0, false),
+    (e: Error) => e instanceof GgufExportError && /layer 0: query-head groups 2\+2\+1\+1 .*crashes llama\.cpp/.test(e.message),
+  );
   p = planLayer(cfg([0, 1], [0], []), 0, true);
   assert.deepEqual([p.nFf, p.zeroFfn], [1, true]);
   assert.throws(() => planLayer(cfg([0, 1], [0], []), 0, false), /no FFN units/);
   const two = cfg([], [], [1]);
   two.nLayers = 2;
-  two.layers = [{ heads: [], kvHeads: [], ffn: [1] }, { heads: [], kvHeads: [], ffn: [1] }];
+  two.layers = [
+    { heads: [], kvHeads: [], ffn: [1] },
+    { heads: [], kvHeads: [], ffn: [1] },
+  ];
   const [first, second] = [planLayer(two, 0, true), planLayer(two, 1, true)];
   assert.deepEqual([first.zeroAttn, first.nHead, first.nHeadKv], [true, 1, 1]);
   assert.deepEqual([second.zeroAttn, second.nHead, second.nHeadKv], [false, 0, 0]);
@@ -96,7 +134,12 @@ test('stories260K export: llama metadata, tensors in llama.cpp layout equal to t
   const gq = g.tensors['blk.2.attn_q.weight'];
   assert.deepEqual(gq.dims, q.shape);
   const [inn, out] = q.shape;
-  for (const [o, i] of [[0, 0], [3, 17], [out - 1, inn - 1]]) assert.equal(gq.data[o * inn + i], q.data[i * out + o]);
+  for (const [o, i] of [
+    [0, 0],
+    [3, 17],
+    [out - 1, inn - 1],
+  ])
+    assert.equal(gq.data[o * inn + i], q.data[i * out + o]);
   assert.deepEqual(Array.from(g.tensors['token_embd.weight'].data), Array.from(loaded.model.weights.embed.data));
   const tokens = g.kv['tokenizer.ggml.tokens'] as string[];
   const types = g.kv['tokenizer.ggml.token_type'] as number[];
@@ -135,7 +178,10 @@ test('pruned layers → arch deci with per-layer arrays; duplicated KV rows are 
 
 test('refusals: OPT (with the reason), byte-level BPE tokenizer.json, the input file itself', async () => {
   const opt = fixtureModel({ arch: 'opt', layers: 1, dModel: 32, seed: 1 });
-  assert.throws(() => planGguf(opt), (e: Error) => e instanceof GgufExportError && /OPT .*no OPT architecture/.test(e.message));
+  assert.throws(
+    () => planGguf(opt),
+    (e: Error) => e instanceof GgufExportError && /OPT .*no OPT architecture/.test(e.message),
+  );
   const tdir = path.join(dir, 'bl');
   fs.mkdirSync(tdir);
   const files = writeHfTokenizerFiles(tdir, byteLevelBpeTokenizer({ merges: [['a', 'b']] }));
@@ -151,5 +197,8 @@ test('refusals: OPT (with the reason), byte-level BPE tokenizer.json, the input 
   assert.equal((g.kv['tokenizer.ggml.token_type'] as number[])[511], 5);
   assert.equal(r.arch, 'llama');
   assert.deepEqual(ggufCodec(out).codec.encode('the cat sat on the mat'), loaded.codec.encode('the cat sat on the mat'));
-  assert.throws(() => exportGguf({ ...loaded, model: { ...loaded.model, source: { ...loaded.model.source, path: out } } }, out, { force: true }), /input model itself/);
+  assert.throws(
+    () => exportGguf({ ...loaded, model: { ...loaded.model, source: { ...loaded.model.source, path: out } } }, out, { force: true }),
+    /input model itself/,
+  );
 });

@@ -61,7 +61,11 @@ test('dense stories260K: logits at every position of 2 windows within 1e-4, 200 
 
 test('pruned stories260K (local 0.3, StructPrune 0.3 and 0.5) as arch deci: logits within 1e-4 at every position of 2 windows, perplexity within 1e-5 relative', async () => {
   const calib = sampleCalibration(await corpusIds(base.codec, 'tinystories-train'), { nSamples: 16, seqlen: 128, seed: 0 });
-  const runs: [PruneMethod, number][] = [['local', 0.3], ['structprune', 0.3], ['structprune', 0.5]];
+  const runs: [PruneMethod, number][] = [
+    ['local', 0.3],
+    ['structprune', 0.3],
+    ['structprune', 0.5],
+  ];
   let uneven = 0;
   for (const [method, sparsity] of runs) {
     const { model } = await prune(base.model, { method, sparsity, windows: calib });
@@ -105,7 +109,11 @@ test('a model with every llama.cpp trap is fixed exactly by the exporter (logits
   const plan = planGguf(model);
   Object.assign(plan.layers[3], { kvSource: [0, 1, 2], nHeadKv: 3 });
   const raw = path.join(dir, 'raw.gguf');
-  const kv = { 'general.architecture': gv.str('deci'), ...archMetadata(model, plan), ...vocabMetadata(ggufVocab(base.tokenizerSource, 512, { bosId: 1, eosId: 2 })) };
+  const kv = {
+    'general.architecture': gv.str('deci'),
+    ...archMetadata(model, plan),
+    ...vocabMetadata(ggufVocab(base.tokenizerSource, 512, { bosId: 1, eosId: 2 })),
+  };
   writeGguf(raw, kv, ggufTensors(model, plan, 'F32'));
   await assert.rejects(llamaCppLogits(raw, [val.slice(0, 8)]), /llama\.cpp died .*(SIGABRT|GGML_ASSERT)/);
 });
@@ -120,7 +128,8 @@ test('F16 export: logits within 0.05 of the F32 model at every position of a win
 test('llama.cpp tokenizes like the project: llama2.c tokenizer (golden examples) and an HF tokenizer.json; an HF LLaMA checkpoint (untied head) matches logit for logit', async () => {
   const file = path.join(dir, 'dense-tok.gguf');
   exportGguf(base, file);
-  for (const ex of golden().encode_examples.slice(0, 3)) assert.deepEqual([base.codec.bosId, ...(await llamaCppTokenize(file, ex.text))], ex.ids_with_bos, ex.text);
+  for (const ex of golden().encode_examples.slice(0, 3))
+    assert.deepEqual([base.codec.bosId, ...(await llamaCppTokenize(file, ex.text))], ex.ids_with_bos, ex.text);
   const fx = path.join(dir, 'hf-llama');
   writeFixture({ arch: 'llama', layers: 2, dModel: 64, nHeads: 4, nKvHeads: 2, maxSeq: 64, seed: 3, out: fx });
   const hf = await loadModel(fx);

@@ -3,14 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  atomicTempPath,
-  isAtomicTempName,
-  writeFileAtomic,
-  writeFileAtomicWith,
-  writeFullySync,
-  writeJsonAtomic,
-} from '../../src/io/atomic';
+import { atomicTempPath, isAtomicTempName, writeFileAtomic, writeFileAtomicWith, writeFullySync, writeJsonAtomic } from '../../src/io/atomic';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'structprune-atomic-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -64,9 +57,13 @@ test('a writer that throws mid-write leaves the old target intact and no temp fi
 test('a writer that throws on a new target creates nothing', () => {
   const dir = freshDir();
   const target = path.join(dir, 'fresh.bin');
-  assert.throws(() => writeFileAtomicWith(target, () => {
-    throw new RangeError('bad input');
-  }), RangeError);
+  assert.throws(
+    () =>
+      writeFileAtomicWith(target, () => {
+        throw new RangeError('bad input');
+      }),
+    RangeError,
+  );
   assert.deepEqual(fs.readdirSync(dir), []);
 });
 

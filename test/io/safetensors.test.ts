@@ -48,20 +48,44 @@ test('compat: a hand-built F32 file with metadata decodes, and the writer reprod
     '"b.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[8,16]}}' +
     '    '; // 148 JSON bytes + 4 spaces = 152 = 19 × 8
   const bytes = new Uint8Array([
-    0x98, 0, 0, 0, 0, 0, 0, 0, // N = 152, u64 little-endian
+    0x98,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0, // N = 152, u64 little-endian
     ...Buffer.from(header, 'latin1'),
-    0x00, 0x00, 0x80, 0x3f, /* 1.0 */ 0x00, 0x00, 0x00, 0xc0, /* -2.0 */
-    0x00, 0x00, 0x00, 0x3f, /* 0.5 */ 0x00, 0x00, 0x00, 0x80, /* -0.0 */
+    0x00,
+    0x00,
+    0x80,
+    0x3f,
+    /* 1.0 */ 0x00,
+    0x00,
+    0x00,
+    0xc0 /* -2.0 */,
+    0x00,
+    0x00,
+    0x00,
+    0x3f,
+    /* 0.5 */ 0x00,
+    0x00,
+    0x00,
+    0x80 /* -0.0 */,
   ]);
   assert.equal(bytes.length, 8 + 152 + 16);
 
   const h = openSafetensorsBytes(bytes, 'hand.safetensors');
   assert.deepEqual(h.metadata, { format: 'pt' });
   assert.equal(h.headerBytes, 152);
-  assert.deepEqual(h.entries.map((e) => [e.name, e.dtype, e.shape, e.dataOffsets]), [
-    ['a', 'F32', [2], [0, 8]],
-    ['b.weight', 'F32', [1, 2], [8, 16]],
-  ]);
+  assert.deepEqual(
+    h.entries.map((e) => [e.name, e.dtype, e.shape, e.dataOffsets]),
+    [
+      ['a', 'F32', [2], [0, 8]],
+      ['b.weight', 'F32', [1, 2], [8, 16]],
+    ],
+  );
   assert.deepEqual(h.read('a'), { shape: [2], data: new Float32Array([1, -2]) });
   const b = h.read('b.weight');
   assert.deepEqual(b.shape, [1, 2]);
@@ -71,10 +95,14 @@ test('compat: a hand-built F32 file with metadata decodes, and the writer reprod
 
   const file = tmpFile();
   // insertion order differs from file order on purpose: the writer sorts names
-  const res = writeSafetensors(file, {
-    'b.weight': { shape: [1, 2], data: new Float32Array([0.5, -0]) },
-    a: { shape: [2], data: new Float32Array([1, -2]) },
-  }, { metadata: { format: 'pt' } });
+  const res = writeSafetensors(
+    file,
+    {
+      'b.weight': { shape: [1, 2], data: new Float32Array([0.5, -0]) },
+      a: { shape: [2], data: new Float32Array([1, -2]) },
+    },
+    { metadata: { format: 'pt' } },
+  );
   assert.deepEqual(new Uint8Array(fs.readFileSync(file)), bytes);
   assert.equal(res.fileBytes, bytes.length);
   assert.equal(res.headerBytes, 152);
@@ -82,14 +110,42 @@ test('compat: a hand-built F32 file with metadata decodes, and the writer reprod
 
 test('compat: hand-built F16 and BF16 files decode and are reproduced exactly', () => {
   const f16 = new Uint8Array([
-    0x38, 0, 0, 0, 0, 0, 0, 0, // N = 56
+    0x38,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0, // N = 56
     ...Buffer.from('{"a":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}  ', 'latin1'), // 54 + 2 spaces
-    0x00, 0x3c, /* 1 */ 0x00, 0xc0, /* -2 */ 0x00, 0x38, /* 0.5 */ 0xff, 0x7b, /* 65504 */
+    0x00,
+    0x3c,
+    /* 1 */ 0x00,
+    0xc0,
+    /* -2 */ 0x00,
+    0x38,
+    /* 0.5 */ 0xff,
+    0x7b /* 65504 */,
   ]);
   const bf16 = new Uint8Array([
-    0x40, 0, 0, 0, 0, 0, 0, 0, // N = 64
+    0x40,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0, // N = 64
     ...Buffer.from('{"a":{"dtype":"BF16","shape":[2,2],"data_offsets":[0,8]}}       ', 'latin1'), // 57 + 7
-    0x80, 0x3f, /* 1 */ 0x00, 0xc0, /* -2 */ 0x00, 0x3f, /* 0.5 */ 0x49, 0x40, /* 3.140625 */
+    0x80,
+    0x3f,
+    /* 1 */ 0x00,
+    0xc0,
+    /* -2 */ 0x00,
+    0x3f,
+    /* 0.5 */ 0x49,
+    0x40 /* 3.140625 */,
   ]);
   const cases: Array<[Uint8Array, 'F16' | 'BF16', number[], number[]]> = [
     [f16, 'F16', [4], [1, -2, 0.5, 65504]],
@@ -103,7 +159,7 @@ test('compat: hand-built F16 and BF16 files decode and are reproduced exactly', 
   }
 });
 
-test('compat: the reference implementation\'s own test bytes (I32, unpadded header) decode', () => {
+test("compat: the reference implementation's own test bytes (I32, unpadded header) decode", () => {
   // huggingface/safetensors bindings/python/tests/test_simple.py, test_serialization (data[1,1] = 1)
   const header = '{"test":{"dtype":"I32","shape":[2,2],"data_offsets":[0,16]}}';
   const bytes = assemble(header, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]));
@@ -119,13 +175,27 @@ test('compat: the reference implementation\'s own test bytes (I32, unpadded head
 
 test('f16/bf16 decoders: anchor values', () => {
   const f16: Array<[number, number]> = [
-    [0x0000, 0], [0x3c00, 1], [0xc000, -2], [0x7bff, 65504], [0x0001, 2 ** -24], [0x03ff, 1023 * 2 ** -24],
-    [0x0400, 2 ** -14], [0x7c00, Infinity], [0xfc00, -Infinity], [0x3555, 0.333251953125],
+    [0x0000, 0],
+    [0x3c00, 1],
+    [0xc000, -2],
+    [0x7bff, 65504],
+    [0x0001, 2 ** -24],
+    [0x03ff, 1023 * 2 ** -24],
+    [0x0400, 2 ** -14],
+    [0x7c00, Infinity],
+    [0xfc00, -Infinity],
+    [0x3555, 0.333251953125],
   ];
   for (const [h, v] of f16) assert.equal(f16BitsToF32(h), v, `0x${h.toString(16)}`);
   assert.ok(Object.is(f16BitsToF32(0x8000), -0));
   assert.ok(Number.isNaN(f16BitsToF32(0x7e00)));
-  const bf: Array<[number, number]> = [[0x3f80, 1], [0xc000, -2], [0x4049, 3.140625], [0x0001, 2 ** -133], [0x7f80, Infinity]];
+  const bf: Array<[number, number]> = [
+    [0x3f80, 1],
+    [0xc000, -2],
+    [0x4049, 3.140625],
+    [0x0001, 2 ** -133],
+    [0x7f80, Infinity],
+  ];
   for (const [h, v] of bf) assert.equal(bf16BitsToF32(h), v, `0x${h.toString(16)}`);
 });
 
@@ -241,11 +311,15 @@ test('round trip F16/BF16: exact for representable values, nearest-even within h
     const rough = seededValues(dtype === 'F16' ? 11 : 12, 5000, lo, hi);
     const special = new Float32Array(specialValues());
     const file = tmpFile();
-    writeSafetensors(file, {
-      exact: { shape: [exact.length], data: new Float32Array(exact) },
-      rough: { shape: [50, 100], data: rough },
-      special: { shape: [special.length], data: special },
-    }, { dtype });
+    writeSafetensors(
+      file,
+      {
+        exact: { shape: [exact.length], data: new Float32Array(exact) },
+        rough: { shape: [50, 100], data: rough },
+        special: { shape: [special.length], data: special },
+      },
+      { dtype },
+    );
     const h = openSafetensors(file);
     assert.equal(h.entry('rough').dtype, dtype);
     const e = h.read('exact').data;
@@ -300,9 +374,15 @@ test('reader decodes F64, integer and BOOL dtypes; F8 is rejected with a clear e
     const expected = dtype === 'BOOL' ? values.map((v) => (v !== 0 ? 1 : 0)) : values;
     assert.deepEqual(h.read(name), { shape, data: new Float32Array(expected) }, name);
   }
-  assert.throws(() => h.read('f8'), (err: unknown) => err instanceof SafetensorsError && /mixed.*"f8".*F8_E4M3 cannot be decoded.*readRaw/.test(err.message));
+  assert.throws(
+    () => h.read('f8'),
+    (err: unknown) => err instanceof SafetensorsError && /mixed.*"f8".*F8_E4M3 cannot be decoded.*readRaw/.test(err.message),
+  );
   assert.deepEqual([...h.readRaw('f8')], [0x38, 0x40]);
-  assert.throws(() => h.read('nope'), (err: unknown) => err instanceof SafetensorsError && err.tensor === 'nope' && /no such tensor/.test(err.message));
+  assert.throws(
+    () => h.read('nope'),
+    (err: unknown) => err instanceof SafetensorsError && err.tensor === 'nope' && /no such tensor/.test(err.message),
+  );
 });
 
 // ------------------------------------------------------------------------------------------------------
@@ -365,8 +445,14 @@ test('a header length past 100 MB is refused after reading only the 8-byte prefi
   fs.closeSync(fd);
   const spy = mock.method(fs, 'readSync');
   try {
-    assert.throws(() => openSafetensors(file), (err: unknown) => err instanceof SafetensorsError && err.field === 'length' && /100000001.*outside \[2, 100000000\]/.test(err.message));
-    assert.equal(spy.mock.calls.reduce((s, c) => s + ((c.arguments as unknown[])[3] as number), 0), 8);
+    assert.throws(
+      () => openSafetensors(file),
+      (err: unknown) => err instanceof SafetensorsError && err.field === 'length' && /100000001.*outside \[2, 100000000\]/.test(err.message),
+    );
+    assert.equal(
+      spy.mock.calls.reduce((s, c) => s + ((c.arguments as unknown[])[3] as number), 0),
+      8,
+    );
   } finally {
     spy.mock.restore();
   }
@@ -380,8 +466,15 @@ test('a header length past 100 MB is refused after reading only the 8-byte prefi
 /** A valid header object with one tensor of each common kind, laid out contiguously, and its buffer size. */
 function baseHeader(): { header: Record<string, unknown>; bufferBytes: number } {
   const specs: Array<[string, SafetensorsDtype, number[]]> = [
-    ['w.f32', 'F32', [2, 3]], ['w.f16', 'F16', [4]], ['w.bf16', 'BF16', [2, 2]], ['i32', 'I32', [3]],
-    ['i64', 'I64', [1]], ['f64', 'F64', [1]], ['empty', 'F32', [0, 5]], ['f8', 'F8_E4M3', [2]], ['scalar', 'F32', []],
+    ['w.f32', 'F32', [2, 3]],
+    ['w.f16', 'F16', [4]],
+    ['w.bf16', 'BF16', [2, 2]],
+    ['i32', 'I32', [3]],
+    ['i64', 'I64', [1]],
+    ['f64', 'F64', [1]],
+    ['empty', 'F32', [0, 5]],
+    ['f8', 'F8_E4M3', [2]],
+    ['scalar', 'F32', []],
   ];
   const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
   let offset = 0;
@@ -394,14 +487,17 @@ function baseHeader(): { header: Record<string, unknown>; bufferBytes: number } 
 }
 
 function expectError(bytes: Uint8Array, pattern: RegExp, context: { tensor?: string; field?: string } = {}): void {
-  assert.throws(() => openSafetensorsBytes(bytes, 'bad.safetensors'), (err: unknown) => {
-    assert.ok(err instanceof SafetensorsError, `expected SafetensorsError, got ${String(err)}`);
-    assert.match(err.message, /^safetensors bad\.safetensors/);
-    assert.match(err.message, pattern);
-    if (context.tensor !== undefined) assert.equal(err.tensor, context.tensor);
-    if (context.field !== undefined) assert.equal(err.field, context.field);
-    return true;
-  });
+  assert.throws(
+    () => openSafetensorsBytes(bytes, 'bad.safetensors'),
+    (err: unknown) => {
+      assert.ok(err instanceof SafetensorsError, `expected SafetensorsError, got ${String(err)}`);
+      assert.match(err.message, /^safetensors bad\.safetensors/);
+      assert.match(err.message, pattern);
+      if (context.tensor !== undefined) assert.equal(err.tensor, context.tensor);
+      if (context.field !== undefined) assert.equal(err.field, context.field);
+      return true;
+    },
+  );
 }
 
 test('validation: each rule rejects with a SafetensorsError naming file, tensor and field', () => {
@@ -474,10 +570,14 @@ test('odd but valid names ("__proto__", "", unicode) stay plain own keys', () =>
 
 test('every truncation of a valid file is rejected with a SafetensorsError', () => {
   const file = tmpFile();
-  writeSafetensors(file, {
-    a: { shape: [3], data: new Float32Array([1, 2, 3]) },
-    b: { shape: [2, 2], data: new Float32Array([4, 5, 6, 7]) },
-  }, { dtype: 'BF16', metadata: { format: 'pt' } });
+  writeSafetensors(
+    file,
+    {
+      a: { shape: [3], data: new Float32Array([1, 2, 3]) },
+      b: { shape: [2, 2], data: new Float32Array([4, 5, 6, 7]) },
+    },
+    { dtype: 'BF16', metadata: { format: 'pt' } },
+  );
   const full = new Uint8Array(fs.readFileSync(file));
   for (let len = 0; len < full.length; len++) {
     assert.throws(() => openSafetensorsBytes(full.subarray(0, len), `cut${len}`), SafetensorsError, `length ${len}`);
@@ -485,7 +585,10 @@ test('every truncation of a valid file is rejected with a SafetensorsError', () 
   // a file that shrinks after opening fails at read time, still with a SafetensorsError
   const h = openSafetensors(file);
   fs.truncateSync(file, full.length - 2);
-  assert.throws(() => h.read('b'), (err: unknown) => err instanceof SafetensorsError && err.tensor === 'b' && /end of file/.test(err.message));
+  assert.throws(
+    () => h.read('b'),
+    (err: unknown) => err instanceof SafetensorsError && err.tensor === 'b' && /end of file/.test(err.message),
+  );
   h.close();
   h.close(); // idempotent
   assert.throws(() => h.read('a'), /handle is closed/);
@@ -531,22 +634,75 @@ function fuzzCases(seed: number, count: number): Array<{ kind: string; bytes: Ui
     return live.length > 0 ? h[pick(live)] : {};
   };
   const structural: Record<string, (h: Record<string, Record<string, unknown>>) => void> = {
-    offsets: (h) => { entryOf(h).data_offsets = [someNumber(), someNumber()]; },
-    overlap: (h) => { entryOf(h).data_offsets = entryOf(h).data_offsets; },
-    shift: (h) => { const o = entryOf(h).data_offsets; if (Array.isArray(o)) entryOf(h).data_offsets = [o[0] + int(9) - 4, o[1] + int(9) - 4]; },
-    offsetsArity: (h) => { entryOf(h).data_offsets = pick([[], [0], [0, 4, 8], '0,4', null]); },
-    dtype: (h) => { entryOf(h).dtype = pick([...Object.keys(SAFETENSORS_DTYPE_BYTES), 'f32', 'F128', '', 7, null, ['F32']]); },
-    shape: (h) => { const old = entryOf(h).shape; const s = Array.isArray(old) ? [...old] : []; s[int(s.length + 1)] = someNumber(); entryOf(h).shape = s; },
-    shapeType: (h) => { entryOf(h).shape = pick([null, 4, '4', {}, [[2, 2]], [-1], [0.5], [2 ** 60, 2 ** 60], [1e300]]); },
-    dropField: (h) => { delete entryOf(h)[pick(['dtype', 'shape', 'data_offsets'])]; },
-    extraField: (h) => { entryOf(h)[pick(['foo', 'dtype2', '__metadata__'])] = someNumber(); },
-    entryType: (h) => { (h as Record<string, unknown>)[pick(names)] = pick([null, 1, 'x', [], [1, 2], true]); },
-    metadata: (h) => { (h as Record<string, unknown>).__metadata__ = pick([null, 1, 'pt', [], { a: 1 }, { a: null }, { a: { b: 'c' } }, { a: 'b', c: 'd' }]); },
-    rename: (h) => { const n = pick(names); const v = h[n]; delete h[n]; Object.defineProperty(h, pick(['', '__proto__', 'constructor', 'ζ', n + 'x', 'a'.repeat(int(300))]), { value: v, enumerable: true, writable: true, configurable: true }); },
-    extraTensor: (h) => { h[`t${int(100)}`] = { dtype: pick(['F32', 'U8', 'F16']), shape: [int(4)], data_offsets: [int(bufferBytes + 8), int(bufferBytes + 8)] }; },
+    offsets: (h) => {
+      entryOf(h).data_offsets = [someNumber(), someNumber()];
+    },
+    overlap: (h) => {
+      entryOf(h).data_offsets = entryOf(h).data_offsets;
+    },
+    shift: (h) => {
+      const o = entryOf(h).data_offsets;
+      if (Array.isArray(o)) entryOf(h).data_offsets = [o[0] + int(9) - 4, o[1] + int(9) - 4];
+    },
+    offsetsArity: (h) => {
+      entryOf(h).data_offsets = pick([[], [0], [0, 4, 8], '0,4', null]);
+    },
+    dtype: (h) => {
+      entryOf(h).dtype = pick([...Object.keys(SAFETENSORS_DTYPE_BYTES), 'f32', 'F128', '', 7, null, ['F32']]);
+    },
+    shape: (h) => {
+      const old = entryOf(h).shape;
+      const s = Array.isArray(old) ? [...old] : [];
+      s[int(s.length + 1)] = someNumber();
+      entryOf(h).shape = s;
+    },
+    shapeType: (h) => {
+      entryOf(h).shape = pick([null, 4, '4', {}, [[2, 2]], [-1], [0.5], [2 ** 60, 2 ** 60], [1e300]]);
+    },
+    dropField: (h) => {
+      delete entryOf(h)[pick(['dtype', 'shape', 'data_offsets'])];
+    },
+    extraField: (h) => {
+      entryOf(h)[pick(['foo', 'dtype2', '__metadata__'])] = someNumber();
+    },
+    entryType: (h) => {
+      (h as Record<string, unknown>)[pick(names)] = pick([null, 1, 'x', [], [1, 2], true]);
+    },
+    metadata: (h) => {
+      (h as Record<string, unknown>).__metadata__ = pick([null, 1, 'pt', [], { a: 1 }, { a: null }, { a: { b: 'c' } }, { a: 'b', c: 'd' }]);
+    },
+    rename: (h) => {
+      const n = pick(names);
+      const v = h[n];
+      delete h[n];
+      Object.defineProperty(h, pick(['', '__proto__', 'constructor', 'ζ', n + 'x', 'a'.repeat(int(300))]), {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    },
+    extraTensor: (h) => {
+      h[`t${int(100)}`] = { dtype: pick(['F32', 'U8', 'F16']), shape: [int(4)], data_offsets: [int(bufferBytes + 8), int(bufferBytes + 8)] };
+    },
   };
-  const kinds = ['truncate', 'flipLength', 'flipHeader', 'byteHeader', 'insertBytes', 'deleteBytes', 'hugeLength',
-    'deep', 'duplicate', 'padding', 'utf8', 'bufferSize', 'rootType', ...Object.keys(structural), 'compound'];
+  const kinds = [
+    'truncate',
+    'flipLength',
+    'flipHeader',
+    'byteHeader',
+    'insertBytes',
+    'deleteBytes',
+    'hugeLength',
+    'deep',
+    'duplicate',
+    'padding',
+    'utf8',
+    'bufferSize',
+    'rootType',
+    ...Object.keys(structural),
+    'compound',
+  ];
 
   const cases: Array<{ kind: string; bytes: Uint8Array }> = [];
   for (let c = 0; c < count; c++) {
@@ -562,10 +718,16 @@ function fuzzCases(seed: number, count: number): Array<{ kind: string; bytes: Ui
       const [open, close] = rand() < 0.5 ? ['[', ']'] : ['{"k":', '}'];
       text = text.replace('"shape":', `"shape":${open.repeat(d)}1${close.repeat(rand() < 0.9 ? d : int(d))},"x":`);
     }
-    if (kind === 'duplicate') { const n = pick(names); text = text.slice(0, -1) + `,${JSON.stringify(n)}:${JSON.stringify(h[pick(names)])}}`; }
+    if (kind === 'duplicate') {
+      const n = pick(names);
+      text = text.slice(0, -1) + `,${JSON.stringify(n)}:${JSON.stringify(h[pick(names)])}}`;
+    }
     if (kind === 'padding') text = rand() < 0.5 ? text + pick([' ', '\n', '\t', '\r\n']).repeat(1 + int(20)) : pick([' ', '\ufeff', '\n']) + text;
     if (kind === 'rootType') text = pick(['[]', '[{}]', '"x"', '1', 'null', 'true', '{}', '{ }']);
-    if (kind === 'bufferSize') { const n = Math.max(0, bufferBytes + int(33) - 16); buf = Uint8Array.from({ length: n }, () => int(256)); }
+    if (kind === 'bufferSize') {
+      const n = Math.max(0, bufferBytes + int(33) - 16);
+      buf = Uint8Array.from({ length: n }, () => int(256));
+    }
     let head = Buffer.from(text, 'utf8');
     if (kind === 'utf8') {
       const bad = pick([[0xff], [0xc0, 0xaf], [0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]]);
@@ -576,14 +738,38 @@ function fuzzCases(seed: number, count: number): Array<{ kind: string; bytes: Ui
     const headerEnd = 8 + head.length;
     const flips = 1 + int(3);
     switch (kind) {
-      case 'truncate': bytes = bytes.subarray(0, int(bytes.length)); break;
-      case 'flipLength': for (let i = 0; i < flips; i++) bytes[int(8)] ^= 1 << int(8); break;
-      case 'flipHeader': for (let i = 0; i < flips; i++) bytes[8 + int(head.length)] ^= 1 << int(8); break;
-      case 'byteHeader': for (let i = 0; i < flips; i++) bytes[8 + int(head.length)] = pick([0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d, 0x2c, 0x3a, 0x30, 0x2d, 0x65, 0x20, 0x00, int(256)]); break;
-      case 'insertBytes': { const at = 8 + int(head.length); bytes = new Uint8Array(Buffer.concat([bytes.subarray(0, at), Buffer.from([int(256), int(256)]), bytes.subarray(at)])); break; }
-      case 'deleteBytes': { const at = 8 + int(head.length); bytes = new Uint8Array(Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + 1 + int(4))])); break; }
-      case 'hugeLength': new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(0, pick([2n ** 64n - 1n, 2n ** 63n, 100_000_001n, BigInt(headerEnd + int(64)), 0n, 1n, BigInt(int(headerEnd))]), true); break;
-      default: break;
+      case 'truncate':
+        bytes = bytes.subarray(0, int(bytes.length));
+        break;
+      case 'flipLength':
+        for (let i = 0; i < flips; i++) bytes[int(8)] ^= 1 << int(8);
+        break;
+      case 'flipHeader':
+        for (let i = 0; i < flips; i++) bytes[8 + int(head.length)] ^= 1 << int(8);
+        break;
+      case 'byteHeader':
+        for (let i = 0; i < flips; i++)
+          bytes[8 + int(head.length)] = pick([0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d, 0x2c, 0x3a, 0x30, 0x2d, 0x65, 0x20, 0x00, int(256)]);
+        break;
+      case 'insertBytes': {
+        const at = 8 + int(head.length);
+        bytes = new Uint8Array(Buffer.concat([bytes.subarray(0, at), Buffer.from([int(256), int(256)]), bytes.subarray(at)]));
+        break;
+      }
+      case 'deleteBytes': {
+        const at = 8 + int(head.length);
+        bytes = new Uint8Array(Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + 1 + int(4))]));
+        break;
+      }
+      case 'hugeLength':
+        new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(
+          0,
+          pick([2n ** 64n - 1n, 2n ** 63n, 100_000_001n, BigInt(headerEnd + int(64)), 0n, 1n, BigInt(int(headerEnd))]),
+          true,
+        );
+        break;
+      default:
+        break;
     }
     cases.push({ kind, bytes });
   }
@@ -628,7 +814,9 @@ test('fuzz: 2000 seeded mutated files either open validly or throw SafetensorsEr
       opened++;
     } catch (err) {
       if (!(err instanceof SafetensorsError)) {
-        assert.fail(`${label}: threw ${(err as Error)?.constructor?.name}: ${String(err)} for header ${Buffer.from(bytes.subarray(8, 208)).toString('latin1')}`);
+        assert.fail(
+          `${label}: threw ${(err as Error)?.constructor?.name}: ${String(err)} for header ${Buffer.from(bytes.subarray(8, 208)).toString('latin1')}`,
+        );
       }
       assert.ok(err.message.includes(label), `${label}: error must name the file: ${err.message}`);
       rejected++;
@@ -676,8 +864,10 @@ test('writer rejects bad input with a SafetensorsError naming the tensor, and wr
     [{ x: { shape: [1], data: new Float32Array(1) } }, { metadata: { k: 1 } }, /metadata\["k"\] must be a string/, undefined],
   ];
   for (const [tensors, options, pattern, tensor] of bad) {
-    assert.throws(() => writeSafetensors(file, tensors, options), (err: unknown) =>
-      err instanceof SafetensorsError && pattern.test(err.message) && err.tensor === tensor && err.message.includes(file));
+    assert.throws(
+      () => writeSafetensors(file, tensors, options),
+      (err: unknown) => err instanceof SafetensorsError && pattern.test(err.message) && err.tensor === tensor && err.message.includes(file),
+    );
   }
   assert.deepEqual(fs.readdirSync(dir), []);
 });
@@ -689,7 +879,11 @@ test('a writer failing mid-stream leaves the previous file intact and no temp fi
   const before = fs.readFileSync(file);
   const poisoned = new Float32Array(8);
   // the F16 encoder reaches for the array's buffer only when it streams this (last, by name) tensor
-  Object.defineProperty(poisoned, 'buffer', { get: () => { throw new Error('device lost'); } });
+  Object.defineProperty(poisoned, 'buffer', {
+    get: () => {
+      throw new Error('device lost');
+    },
+  });
   assert.throws(
     () => writeSafetensors(file, { a: { shape: [1 << 16], data: new Float32Array(1 << 16) }, z: { shape: [8], data: poisoned } }, { dtype: 'F16' }),
     (err: unknown) => err instanceof SafetensorsError && /write failed: device lost/.test(err.message),

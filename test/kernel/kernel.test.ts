@@ -56,17 +56,45 @@ test('jupyter_kernel_test: every message type passes (pager: not applicable)', {
   const r = await run('test_kernel.py', 230_000);
   const o = outcome(r.out);
   assert.deepEqual(o.fail, []);
-  for (const name of ['kernel_info', 'execute_stdout', 'execute_stderr', 'execute_result', 'error', 'completion', 'is_complete', 'history', 'display_data', 'inspect', 'clear_output']) {
+  for (const name of [
+    'kernel_info',
+    'execute_stdout',
+    'execute_stderr',
+    'execute_result',
+    'error',
+    'completion',
+    'is_complete',
+    'history',
+    'display_data',
+    'inspect',
+    'clear_output',
+  ]) {
     assert.ok(o.pass.includes(`test_${name}`), `test_${name} did not pass:\n${r.out.slice(-3000)}`);
   }
   assert.equal(r.code, 0);
 });
 
-test('kernel features: counts, strict errors with lines, tracebacks, shorthand, reload, display, interrupt, notebook, console, shutdown', { skip, timeout: 300_000 }, async () => {
-  assert.equal(why, null, why ?? '');
-  const r = await run('test_kernel_features.py', 290_000);
-  const o = outcome(r.out);
-  assert.deepEqual(o.fail, []);
-  assert.deepEqual(o.pass.sort(), ['await', 'console', 'counts', 'display', 'interrupt', 'notebook', 'reload', 'shorthand', 'shutdown', 'strict', 'traceback']);
-  assert.equal(r.code, 0);
-});
+test(
+  'kernel features: counts, strict errors with lines, tracebacks, shorthand, reload, display, interrupt, notebook, console, shutdown',
+  { skip, timeout: 300_000 },
+  async () => {
+    assert.equal(why, null, why ?? '');
+    const r = await run('test_kernel_features.py', 290_000);
+    const o = outcome(r.out);
+    assert.deepEqual(o.fail, []);
+    assert.deepEqual(o.pass.sort(), [
+      'await',
+      'console',
+      'counts',
+      'display',
+      'interrupt',
+      'notebook',
+      'reload',
+      'shorthand',
+      'shutdown',
+      'strict',
+      'traceback',
+    ]);
+    assert.equal(r.code, 0);
+  },
+);

@@ -137,7 +137,12 @@ test('blas: cholesky (dpotrf) equals TypeScript, L Lᵀ = A, lower triangle only
 });
 
 test('blas: triangular and SPD solves (dtrsm, dpotrs) equal TypeScript and their residuals vanish', () => {
-  for (const [n, m] of [[1, 1], [37, 3], [120, 70], [64, 129]] as [number, number][]) {
+  for (const [n, m] of [
+    [1, 1],
+    [37, 3],
+    [120, 70],
+    [64, 129],
+  ] as [number, number][]) {
     const A = randomGram(n, n + 10, n * 3 + m);
     const L = cholesky(A, n, { blockSize: 48 }); // TypeScript factor, so the solves below are tested alone
     const Lg = lowerWithGarbage(L, n);
@@ -173,7 +178,12 @@ test('blas: dgemm / sgemm / dsyrk / ssyrk against the plain matmul', () => {
     const ref = matmul(A, B, m, k, n);
     const C = new Float64Array(m * n).fill(1);
     la.dgemm(false, false, m, n, k, 2, A, B, 0.5, C);
-    assert.ok(relDiff(C, ref.map((v) => 2 * v + 0.5)) < 1e-14);
+    assert.ok(
+      relDiff(
+        C,
+        ref.map((v) => 2 * v + 0.5),
+      ) < 1e-14,
+    );
     const C2 = new Float64Array(m * n);
     la.dgemm(true, true, m, n, k, 1, transpose(A, m, k), transpose(B, k, n), 0, C2);
     assert.ok(relDiff(C2, ref) < 1e-14);

@@ -124,7 +124,10 @@ test('eigh: identity, zero, diagonal and block-diagonal matrices', () => {
   });
   // Uncoupled blocks: QL must split at the zero off-diagonal; for divide and conquer the split at
   // 25 | 25 has ρ = 0 (everything deflates) and 12 | 38 does not.
-  for (const sizes of [[12, 38], [25, 25]]) {
+  for (const sizes of [
+    [12, 38],
+    [25, 25],
+  ]) {
     const m = sizes[0] + sizes[1];
     const B = new Float64Array(m * m);
     let off = 0;

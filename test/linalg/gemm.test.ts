@@ -4,7 +4,13 @@ import { addABt, matmulABt } from '../../src/linalg/gemm';
 import { matmul, maxAbs, randomNormal, transpose } from '../../src/linalg/matrix';
 
 test('matmulABt: equals the plain product for ragged shapes', () => {
-  for (const [m, k, n] of [[1, 1, 1], [5, 3, 7], [9, 600, 3], [4, 2, 2], [13, 517, 10]]) {
+  for (const [m, k, n] of [
+    [1, 1, 1],
+    [5, 3, 7],
+    [9, 600, 3],
+    [4, 2, 2],
+    [13, 517, 10],
+  ]) {
     const A = randomNormal(m, k, m + k);
     const B = randomNormal(n, k, n * k);
     const C = matmulABt(A, B, m, k, n);

@@ -23,7 +23,10 @@ test('seeded generators are reproducible and seed-dependent; randomGram is symme
   const a = seededUniform(42);
   const b = seededUniform(42);
   const xs = Array.from({ length: 5 }, () => a());
-  assert.deepEqual(xs, Array.from({ length: 5 }, () => b()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 5 }, () => b()),
+  );
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   assert.notDeepEqual(randomNormal(3, 3, 1), randomNormal(3, 3, 2));
   const n = 9;

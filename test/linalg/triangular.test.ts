@@ -29,7 +29,15 @@ function relDiff(X: Float64Array, Y: Float64Array): number {
 }
 
 // m = 1…3 take the column path, m ≥ 4 the strip path (with a strip remainder at 70 and 129).
-const SHAPES: [number, number][] = [[1, 1], [5, 1], [37, 2], [37, 3], [64, 4], [83, 70], [40, 129]];
+const SHAPES: [number, number][] = [
+  [1, 1],
+  [5, 1],
+  [37, 2],
+  [37, 3],
+  [64, 4],
+  [83, 70],
+  [40, 129],
+];
 
 test('solveLower: residual L X − B tiny for one and many right-hand sides', () => {
   for (const [n, m] of SHAPES) {
@@ -51,7 +59,10 @@ test('solveLowerTranspose: residual Lᵀ X − B tiny', () => {
 });
 
 test('solveCholesky and solveSpd: A X = B; inputs untouched', () => {
-  for (const [n, m] of [[30, 1], [50, 9]] as const) {
+  for (const [n, m] of [
+    [30, 1],
+    [50, 9],
+  ] as const) {
     const A = randomGram(n, 2 * n, 17 + n, 0.05);
     const B = randomNormal(n, m, 4);
     const Acopy = A.slice();

@@ -5,7 +5,6 @@ import { tridiagonalize } from '../../src/linalg/tridiagonal';
 import { tridiagonalEigen } from '../../src/linalg/tridiagonal-dc';
 import { tridiagonalMatrix } from './tridiagonalMatrix';
 
-
 /** Residual ‖T eᵣ − λ_r eᵣ‖ (rows of E) and orthogonality ‖E Eᵀ − I‖. */
 function checkTridiagonalEigen(d: Float64Array, e: Float64Array, n: number, what: string): Float64Array {
   const { values, E } = tridiagonalEigen(d, e, n);
@@ -32,7 +31,12 @@ test('tridiagonalEigen (divide and conquer): hard spectra', () => {
   for (let k = 0; k < n; k++) assert.ok(Math.abs(v[k] - exact[k]) < 1e-13 * n);
   // Wilkinson W⁺: pairs of nearly equal eigenvalues (close-pole deflation).
   const w = 2 * 60 + 1;
-  checkTridiagonalEigen(Float64Array.from({ length: w }, (_, i) => Math.abs(i - 60)), new Float64Array(w).fill(1), w, 'wilkinson');
+  checkTridiagonalEigen(
+    Float64Array.from({ length: w }, (_, i) => Math.abs(i - 60)),
+    new Float64Array(w).fill(1),
+    w,
+    'wilkinson',
+  );
   // Repeated diagonal with tiny couplings (small-z deflation), exact zeros (ρ = 0 splits), graded.
   const dc = Float64Array.from({ length: n }, (_, i) => i % 3);
   const ec = Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 0 : 1e-9));
@@ -56,7 +60,11 @@ test('tridiagonalEigen: orthogonal to a few ulps when roots crowd the poles (Lö
   let worst = 0;
   for (const g of [1e-12, 1e-14]) {
     for (const e of [1e-4, 1e-6, 1e-8]) {
-      const { E } = tridiagonalEigen(Float64Array.from({ length: n }, (_, i) => (i < n / 2 ? 1 : 1 + g)), new Float64Array(n).fill(e), n);
+      const { E } = tridiagonalEigen(
+        Float64Array.from({ length: n }, (_, i) => (i < n / 2 ? 1 : 1 + g)),
+        new Float64Array(n).fill(e),
+        n,
+      );
       const EEt = matmul(E, transpose(E, n, n), n, n, n);
       for (let i = 0; i < n; i++) EEt[i * n + i] -= 1;
       worst = Math.max(worst, maxAbs(EEt));

@@ -5,7 +5,6 @@ import { accumulateReflectorsTransposed, applyReflectorsToRows } from '../../src
 import { tridiagonalize } from '../../src/linalg/tridiagonal';
 import { tridiagonalMatrix } from './tridiagonalMatrix';
 
-
 test('tridiagonalize: A = Zᵀ T Z with Z = Hqᵀ orthogonal; applyReflectorsToRows(I) = Z', () => {
   for (const n of [1, 2, 3, 4, 9, 40, 101]) {
     const R = randomNormal(n, n, n);

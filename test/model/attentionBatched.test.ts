@@ -17,7 +17,9 @@ async function both(model: Model, ids: number[], gated: boolean): Promise<number
     const run = (attention: 'perHead' | 'batched') =>
       tf.tidy(() => {
         const gates = gated
-          ? Array.from({ length: model.config.nLayers }, (_, l) => ({ heads: tf.tensor1d(Array.from({ length: model.config.nHeads }, (_, h) => ((h + l) % 3 === 0 ? 0 : 1))) }))
+          ? Array.from({ length: model.config.nLayers }, (_, l) => ({
+              heads: tf.tensor1d(Array.from({ length: model.config.nHeads }, (_, h) => ((h + l) % 3 === 0 ? 0 : 1))),
+            }))
           : undefined;
         const r = forward(model.config, dm.weights, ids, { attention, capture: true, gates });
         return [r.logits, ...r.captures.map((c) => c.attnHidden!)].map((t) => t.dataSync() as Float32Array);

@@ -41,7 +41,13 @@ function seeded(shape: [number, number], seed: number): tf.Tensor2D {
 
 test('fusedCausalAttention equals softmax(q kᵀ + mask) v per head (GQA, odd T, dh 8 and 64)', async () => {
   await stories260K(); // initialises the backend
-  for (const [T, dh, kvOf] of [[1, 8, [0]], [37, 8, [0, 0, 1, 1]], [50, 64, [0, 1, 2]], [300, 32, [0, 0]], [19, 8, [1, 0]]] as [number, number, number[]][]) {
+  for (const [T, dh, kvOf] of [
+    [1, 8, [0]],
+    [37, 8, [0, 0, 1, 1]],
+    [50, 64, [0, 1, 2]],
+    [300, 32, [0, 0]],
+    [19, 8, [1, 0]],
+  ] as [number, number, number[]][]) {
     const nKv = Math.max(...kvOf) + 1;
     const q = seeded([T, kvOf.length * dh], T + dh);
     const k = seeded([T, nKv * dh], T * 3);
@@ -56,13 +62,15 @@ test('fusedCausalAttention equals softmax(q kᵀ + mask) v per head (GQA, odd T,
     if (nativeBuilt) routes.push(['native', 'ts']); // wide heads: BLAS route under 'auto', native loop under 'ts'
     for (const [mode, blas] of routes) {
       setBlas(blas);
-      const got = await noLeaks(() => withMode(mode, () => {
-        const o = fusedCausalAttention(q, k, v, kvOf, dh);
-        const d = o.dataSync().slice();
-        assert.deepEqual(o.shape, [T, kvOf.length * dh]);
-        o.dispose();
-        return d;
-      }));
+      const got = await noLeaks(() =>
+        withMode(mode, () => {
+          const o = fusedCausalAttention(q, k, v, kvOf, dh);
+          const d = o.dataSync().slice();
+          assert.deepEqual(o.shape, [T, kvOf.length * dh]);
+          o.dispose();
+          return d;
+        }),
+      );
       setBlas(initialBlas);
       assert.ok(maxAbsDiff(got, refV) < 5e-6, `${mode}/${blas} T=${T} dh=${dh}: ${maxAbsDiff(got, refV)}`);
     }
@@ -86,7 +94,9 @@ test('stories260K forward: fused attention equals the per-head path (logits, gat
   const dm = toDevice(model);
   try {
     const ids = Array.from({ length: 96 }, (_, i) => (i * 37 + 11) % model.config.vocabSize);
-    const gates = Array.from({ length: model.config.nLayers }, (_, l) => ({ heads: tf.tensor1d(Array.from({ length: model.config.nHeads }, (_, h) => ((h + l) % 3 === 0 ? 0 : 1))) }));
+    const gates = Array.from({ length: model.config.nLayers }, (_, l) => ({
+      heads: tf.tensor1d(Array.from({ length: model.config.nHeads }, (_, h) => ((h + l) % 3 === 0 ? 0 : 1))),
+    }));
     const run = (mode: AttentionMode, g: boolean) =>
       withMode(mode, () =>
         tf.tidy(() => {

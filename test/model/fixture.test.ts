@@ -28,7 +28,21 @@ test('OPT defaults (OPT-125M-like) and the OPT-350M-like option reach config.jso
   writeFixture({ arch: 'opt', layers: 2, dModel: 64, seed: 0, out: dir });
   const c = readJson(path.join(dir, 'config.json'));
   assert.deepEqual(
-    [c.architectures[0], c.hidden_size, c.num_hidden_layers, c.num_attention_heads, c.ffn_dim, c.vocab_size, c.max_position_embeddings, c.word_embed_proj_dim, c.do_layer_norm_before, c.bos_token_id, c.eos_token_id, c.tie_word_embeddings, c.enable_bias],
+    [
+      c.architectures[0],
+      c.hidden_size,
+      c.num_hidden_layers,
+      c.num_attention_heads,
+      c.ffn_dim,
+      c.vocab_size,
+      c.max_position_embeddings,
+      c.word_embed_proj_dim,
+      c.do_layer_norm_before,
+      c.bos_token_id,
+      c.eos_token_id,
+      c.tie_word_embeddings,
+      c.enable_bias,
+    ],
     ['OPTForCausalLM', 64, 2, 4, 256, 512, 128, 64, true, 2, 2, true, true],
   );
   assert.deepEqual(fs.readdirSync(dir).sort(), ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
@@ -52,7 +66,10 @@ test('LLaMA fixture: GQA, untied head, dFF rounded to a multiple of 8', () => {
   const dir = tmp();
   const { model } = writeFixture({ arch: 'llama', layers: 3, dModel: 48, nHeads: 6, nKvHeads: 2, seed: 5, out: dir });
   const c = readJson(path.join(dir, 'config.json'));
-  assert.deepEqual([c.architectures[0], c.num_key_value_heads, c.intermediate_size, c.tie_word_embeddings, c.bos_token_id], ['LlamaForCausalLM', 2, 128, false, 1]);
+  assert.deepEqual(
+    [c.architectures[0], c.num_key_value_heads, c.intermediate_size, c.tie_word_embeddings, c.bos_token_id],
+    ['LlamaForCausalLM', 2, 128, false, 1],
+  );
   const st = readSafetensors(path.join(dir, 'model.safetensors')).tensors;
   assert.deepEqual(st['model.layers.2.self_attn.k_proj.weight'].shape, [16, 48]);
   assert.deepEqual(st['lm_head.weight'].shape, [512, 48]);

@@ -107,7 +107,10 @@ function referenceLlama(dir: string, ids: number[]): number[][] {
       const hh = rmsNorm(r, L('post_attention_layernorm.weight'), eps);
       const g = linear(L('mlp.gate_proj.weight'), hh);
       const up = linear(L('mlp.up_proj.weight'), hh);
-      const f = linear(L('mlp.down_proj.weight'), g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * up[i]));
+      const f = linear(
+        L('mlp.down_proj.weight'),
+        g.map((gv, i) => (gv / (1 + Math.exp(-gv))) * up[i]),
+      );
       return r.map((rv, i) => rv + f[i]);
     });
   }
@@ -149,7 +152,10 @@ test('LLaMA fixture (GQA 4/2, untied head): logits match the float64 rotate_half
   const raw = readSafetensors(path.join(dir, 'model.safetensors')).tensors;
   const unpermuted: Model = { ...m, weights: { ...m.weights } };
   for (const l of [0, 1]) {
-    for (const [ours_, hf] of [['q', 'q_proj'], ['k', 'k_proj']]) {
+    for (const [ours_, hf] of [
+      ['q', 'q_proj'],
+      ['k', 'k_proj'],
+    ]) {
       const t = raw[`model.layers.${l}.self_attn.${hf}.weight`];
       const [o, i] = t.shape;
       const tr = new Float32Array(o * i);
@@ -176,35 +182,39 @@ test('LLaMA fixture with a tied head and head_dim: matches the reference', async
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('stories260K: llama2.c → saveHfModel → loadHfModel gives identical weights and logits; the HF file reproduces the golden logits', { skip: haveStories ? false : `needs ${STORIES}` }, async () => {
-  await initBackend();
-  const src = loadLlama2c(STORIES, 'stories260K');
-  const dir = tmp('stories');
-  saveHfModel(src, dir);
-  const back = loadHfModel(dir);
-  assert.deepEqual(back.config, src.config);
-  assert.deepEqual(Object.keys(back.weights).sort(), Object.keys(src.weights).sort());
-  for (const k of Object.keys(src.weights)) {
-    assert.deepEqual(back.weights[k].shape, src.weights[k].shape, k);
-    assert.ok(Buffer.from(back.weights[k].data.buffer).equals(Buffer.from(src.weights[k].data.buffer)), `${k} differs`);
-  }
-  const golden = readJson(GOLDEN);
-  const ids: number[] = golden.prompt_nll.ids_with_bos;
-  const a = ours(src, ids);
-  const b = ours(back, ids);
-  assert.deepEqual(b, a, 'logits must be identical');
-  // The saved file is a correct HF LLaMA: transformers' equations on it give llama2.c's golden logits.
-  const c = readJson(path.join(dir, 'config.json'));
-  assert.equal(c.architectures[0], 'LlamaForCausalLM');
-  assert.equal(c.num_key_value_heads, 4);
-  assert.equal(c.tie_word_embeddings, true);
-  assert.equal(c.rms_norm_eps, 1e-5);
-  const ref = referenceLlama(dir, [1]);
-  const gold: number[] = golden.logits_after_bos;
-  const diff = Math.max(...gold.map((g, i) => Math.abs(g - ref[0][i])));
-  assert.ok(diff <= 2e-5, `HF reference vs golden logits after BOS: ${diff}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+test(
+  'stories260K: llama2.c → saveHfModel → loadHfModel gives identical weights and logits; the HF file reproduces the golden logits',
+  { skip: haveStories ? false : `needs ${STORIES}` },
+  async () => {
+    await initBackend();
+    const src = loadLlama2c(STORIES, 'stories260K');
+    const dir = tmp('stories');
+    saveHfModel(src, dir);
+    const back = loadHfModel(dir);
+    assert.deepEqual(back.config, src.config);
+    assert.deepEqual(Object.keys(back.weights).sort(), Object.keys(src.weights).sort());
+    for (const k of Object.keys(src.weights)) {
+      assert.deepEqual(back.weights[k].shape, src.weights[k].shape, k);
+      assert.ok(Buffer.from(back.weights[k].data.buffer).equals(Buffer.from(src.weights[k].data.buffer)), `${k} differs`);
+    }
+    const golden = readJson(GOLDEN);
+    const ids: number[] = golden.prompt_nll.ids_with_bos;
+    const a = ours(src, ids);
+    const b = ours(back, ids);
+    assert.deepEqual(b, a, 'logits must be identical');
+    // The saved file is a correct HF LLaMA: transformers' equations on it give llama2.c's golden logits.
+    const c = readJson(path.join(dir, 'config.json'));
+    assert.equal(c.architectures[0], 'LlamaForCausalLM');
+    assert.equal(c.num_key_value_heads, 4);
+    assert.equal(c.tie_word_embeddings, true);
+    assert.equal(c.rms_norm_eps, 1e-5);
+    const ref = referenceLlama(dir, [1]);
+    const gold: number[] = golden.logits_after_bos;
+    const diff = Math.max(...gold.map((g, i) => Math.abs(g - ref[0][i])));
+    assert.ok(diff <= 2e-5, `HF reference vs golden logits after BOS: ${diff}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  },
+);
 
 test('permuteRopeRows: transformers `permute` (view(nh, dh/2, 2, d).transpose(1, 2)) and its inverse', () => {
   const nh = 3;
@@ -225,30 +235,116 @@ test('permuteRopeRows: transformers `permute` (view(nh, dh/2, 2, d).transpose(1,
 // config.json mapping
 
 const OPT_125M = {
-  _name_or_path: 'facebook/opt-125m', activation_dropout: 0.0, activation_function: 'relu', architectures: ['OPTForCausalLM'],
-  attention_dropout: 0.0, bos_token_id: 2, do_layer_norm_before: true, dropout: 0.1, eos_token_id: 2, ffn_dim: 3072,
-  hidden_size: 768, init_std: 0.02, layerdrop: 0.0, max_position_embeddings: 2048, model_type: 'opt', num_attention_heads: 12,
-  num_hidden_layers: 12, pad_token_id: 1, prefix: '</s>', torch_dtype: 'float16', use_cache: true, vocab_size: 50272,
+  _name_or_path: 'facebook/opt-125m',
+  activation_dropout: 0.0,
+  activation_function: 'relu',
+  architectures: ['OPTForCausalLM'],
+  attention_dropout: 0.0,
+  bos_token_id: 2,
+  do_layer_norm_before: true,
+  dropout: 0.1,
+  eos_token_id: 2,
+  ffn_dim: 3072,
+  hidden_size: 768,
+  init_std: 0.02,
+  layerdrop: 0.0,
+  max_position_embeddings: 2048,
+  model_type: 'opt',
+  num_attention_heads: 12,
+  num_hidden_layers: 12,
+  pad_token_id: 1,
+  prefix: '</s>',
+  torch_dtype: 'float16',
+  use_cache: true,
+  vocab_size: 50272,
   word_embed_proj_dim: 768,
 };
-const OPT_350M = { ...OPT_125M, hidden_size: 1024, ffn_dim: 4096, num_attention_heads: 16, num_hidden_layers: 24, do_layer_norm_before: false, word_embed_proj_dim: 512 };
+const OPT_350M = {
+  ...OPT_125M,
+  hidden_size: 1024,
+  ffn_dim: 4096,
+  num_attention_heads: 16,
+  num_hidden_layers: 24,
+  do_layer_norm_before: false,
+  word_embed_proj_dim: 512,
+};
 const LLAMA2_7B = {
-  architectures: ['LlamaForCausalLM'], bos_token_id: 1, eos_token_id: 2, hidden_act: 'silu', hidden_size: 4096, initializer_range: 0.02,
-  intermediate_size: 11008, max_position_embeddings: 4096, model_type: 'llama', num_attention_heads: 32, num_hidden_layers: 32,
-  num_key_value_heads: 32, pretraining_tp: 1, rms_norm_eps: 1e-5, rope_scaling: null, tie_word_embeddings: false, torch_dtype: 'float16', vocab_size: 32000,
+  architectures: ['LlamaForCausalLM'],
+  bos_token_id: 1,
+  eos_token_id: 2,
+  hidden_act: 'silu',
+  hidden_size: 4096,
+  initializer_range: 0.02,
+  intermediate_size: 11008,
+  max_position_embeddings: 4096,
+  model_type: 'llama',
+  num_attention_heads: 32,
+  num_hidden_layers: 32,
+  num_key_value_heads: 32,
+  pretraining_tp: 1,
+  rms_norm_eps: 1e-5,
+  rope_scaling: null,
+  tie_word_embeddings: false,
+  torch_dtype: 'float16',
+  vocab_size: 32000,
 };
 
 test('config.json → ModelConfig: OPT-125M, OPT-350M and LLaMA-2-7B', () => {
   const a = hfConfigToModelConfig(OPT_125M);
   assert.deepEqual(
-    { arch: a.arch, d: a.dModel, L: a.nLayers, h: a.nHeads, kv: a.nKvHeads, dh: a.dHead, ff: a.dFF, V: a.vocabSize, seq: a.maxSeq, eps: a.normEps, act: a.activation, norm: a.norm, bias: a.biases, tied: a.tiedEmbeddings, pos: a.positions, off: a.positionOffset, pre: a.preNorm, e: a.embedDim, bos: a.bosId, eos: a.eosId },
-    { arch: 'opt', d: 768, L: 12, h: 12, kv: 12, dh: 64, ff: 3072, V: 50272, seq: 2048, eps: 1e-5, act: 'relu', norm: 'layer', bias: true, tied: true, pos: 'learned', off: 2, pre: true, e: undefined, bos: 2, eos: 2 },
+    {
+      arch: a.arch,
+      d: a.dModel,
+      L: a.nLayers,
+      h: a.nHeads,
+      kv: a.nKvHeads,
+      dh: a.dHead,
+      ff: a.dFF,
+      V: a.vocabSize,
+      seq: a.maxSeq,
+      eps: a.normEps,
+      act: a.activation,
+      norm: a.norm,
+      bias: a.biases,
+      tied: a.tiedEmbeddings,
+      pos: a.positions,
+      off: a.positionOffset,
+      pre: a.preNorm,
+      e: a.embedDim,
+      bos: a.bosId,
+      eos: a.eosId,
+    },
+    {
+      arch: 'opt',
+      d: 768,
+      L: 12,
+      h: 12,
+      kv: 12,
+      dh: 64,
+      ff: 3072,
+      V: 50272,
+      seq: 2048,
+      eps: 1e-5,
+      act: 'relu',
+      norm: 'layer',
+      bias: true,
+      tied: true,
+      pos: 'learned',
+      off: 2,
+      pre: true,
+      e: undefined,
+      bos: 2,
+      eos: 2,
+    },
   );
   const b = hfConfigToModelConfig(OPT_350M);
   assert.equal(b.preNorm, false);
   assert.equal(b.embedDim, 512);
   const c = hfConfigToModelConfig(LLAMA2_7B);
-  assert.deepEqual([c.arch, c.dHead, c.nKvHeads, c.dFF, c.normEps, c.ropeTheta, c.tiedEmbeddings, c.activation, c.positions, c.biases], ['llama', 128, 32, 11008, 1e-5, 10000, false, 'swiglu', 'rope', false]);
+  assert.deepEqual(
+    [c.arch, c.dHead, c.nKvHeads, c.dFF, c.normEps, c.ropeTheta, c.tiedEmbeddings, c.activation, c.positions, c.biases],
+    ['llama', 128, 32, 11008, 1e-5, 10000, false, 'swiglu', 'rope', false],
+  );
   // GQA and defaults: no num_key_value_heads → MHA; absent rms_norm_eps → transformers' 1e-6
   const gqa = hfConfigToModelConfig({ ...LLAMA2_7B, num_key_value_heads: 8 });
   assert.equal(gqa.nKvHeads, 8);
@@ -300,7 +396,12 @@ test('config.json errors name the key, the value and what is supported', () => {
     [{ ...OPT_125M, activation_function: 'gelu' }, /"activation_function": "gelu" is not supported for OPTForCausalLM \(supported: "relu"\)/],
     [{ ...OPT_125M, layer_norm_elementwise_affine: false }, /layer_norm_elementwise_affine/],
   ];
-  for (const [json, re] of bad) assert.throws(() => hfConfigToModelConfig(json, 'x/config.json'), (e: Error) => e.name === 'ModelFormatError' && /^x\/config\.json: /.test(e.message) && re.test(e.message), JSON.stringify(json).slice(0, 80));
+  for (const [json, re] of bad)
+    assert.throws(
+      () => hfConfigToModelConfig(json, 'x/config.json'),
+      (e: Error) => e.name === 'ModelFormatError' && /^x\/config\.json: /.test(e.message) && re.test(e.message),
+      JSON.stringify(json).slice(0, 80),
+    );
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -325,7 +426,10 @@ test('sharded checkpoints (model.safetensors.index.json) and base-model names (n
   // an index naming a tensor its shard lacks, or a path outside the directory, is an error
   fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { ...map, 'decoder.extra': shards[0] } }));
   assert.throws(() => loadHfModel(dir), /tensor "decoder\.extra" listed in model\.safetensors\.index\.json is not in this shard/);
-  fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { ...map, 'decoder.embed_tokens.weight': '../evil.safetensors' } }));
+  fs.writeFileSync(
+    path.join(dir, 'model.safetensors.index.json'),
+    JSON.stringify({ weight_map: { ...map, 'decoder.embed_tokens.weight': '../evil.safetensors' } }),
+  );
   assert.throws(() => loadHfModel(dir), /must be a file name inside the checkpoint directory/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -356,11 +460,17 @@ test('malformed checkpoints: clear errors naming the file, the tensor and the ex
 
   const { ['model.layers.0.mlp.up_proj.weight']: _up, ...missing } = good;
   rewrite(missing);
-  assert.throws(() => loadHfModel(dir), /tensor "model\.layers\.0\.mlp\.up_proj\.weight" is missing; config\.json implies shape \[48,16\] \[dModel 16, dFF 48\]/);
+  assert.throws(
+    () => loadHfModel(dir),
+    /tensor "model\.layers\.0\.mlp\.up_proj\.weight" is missing; config\.json implies shape \[48,16\] \[dModel 16, dFF 48\]/,
+  );
 
   const k = 'model.layers.0.self_attn.k_proj.weight';
   rewrite({ ...good, [k]: { shape: [8, 16], data: new Float32Array(128) } });
-  assert.throws(() => loadHfModel(dir), /tensor "model\.layers\.0\.self_attn\.k_proj\.weight" has shape \[8,16\], config\.json implies \[16,16\] \[dModel 16, nKvHeads·dHead 16\]/);
+  assert.throws(
+    () => loadHfModel(dir),
+    /tensor "model\.layers\.0\.self_attn\.k_proj\.weight" has shape \[8,16\], config\.json implies \[16,16\] \[dModel 16, nKvHeads·dHead 16\]/,
+  );
 
   rewrite({ ...good, 'model.layers.1.mlp.up_proj.weight': good['model.layers.0.mlp.up_proj.weight'] });
   assert.throws(() => loadHfModel(dir), /1 tensor\(s\) not part of a LlamaForCausalLM with this config\.json: model\.layers\.1\.mlp\.up_proj\.weight/);

@@ -7,7 +7,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  byteLevelBpeTokenizer, bytesToUnicode, hfTokenizerFromJson, llama2cToHfTokenizer, loadHfTokenizer, writeHfTokenizerFiles, HfTokenizerFiles,
+  byteLevelBpeTokenizer,
+  bytesToUnicode,
+  hfTokenizerFromJson,
+  llama2cToHfTokenizer,
+  loadHfTokenizer,
+  writeHfTokenizerFiles,
+  HfTokenizerFiles,
 } from '../../src/model/hfTokenizer';
 import { encode as llamaEncode, decode as llamaDecode, loadTokenizer, Tokenizer } from '../../src/model/tokenizer';
 import { loadLlama2c } from '../../src/model/llama2c';
@@ -39,7 +45,16 @@ test('bytesToUnicode: GPT-2 table (printable bytes map to themselves, space → 
 });
 
 // Byte-level vocabulary: 0..3 specials, 4 + b for byte b, then one id per merge from 260.
-const BYTE = byteLevelBpeTokenizer({ merges: [['Ġ', 't'], ['h', 'e'], ['Ġt', 'he'], ['Ġ', 'c'], ['a', 't'], ['Ġc', 'at']] });
+const BYTE = byteLevelBpeTokenizer({
+  merges: [
+    ['Ġ', 't'],
+    ['h', 'e'],
+    ['Ġt', 'he'],
+    ['Ġ', 'c'],
+    ['a', 't'],
+    ['Ġc', 'at'],
+  ],
+});
 
 test('byte-level BPE (OPT style): hand-worked ids, BOS </s> = 2, exact round trips', needLib, () => {
   const tk = hfTokenizerFromJson(BYTE);
@@ -78,7 +93,14 @@ function tinySentencePiece(extra: [string, number][]): Tokenizer {
 
 test('SentencePiece BPE (LLaMA style): hand-worked ids with the dummy prefix, scores and byte fallback', needLib, () => {
   // ids: ' ' 259, 'a' 260, 'b' 261, 'ab' 262 (score −1), ' a' 263 (−2), ' ab' 264 (−3)
-  const sp = tinySentencePiece([[' ', -10], ['a', -11], ['b', -12], ['ab', -1], [' a', -2], [' ab', -3]]);
+  const sp = tinySentencePiece([
+    [' ', -10],
+    ['a', -11],
+    ['b', -12],
+    ['ab', -1],
+    [' a', -2],
+    [' ab', -3],
+  ]);
   const files = llama2cToHfTokenizer(sp);
   const tk = hfTokenizerFromJson(files);
   assert.equal(tk.bosId, 1);
@@ -96,13 +118,20 @@ test('SentencePiece BPE (LLaMA style): hand-worked ids with the dummy prefix, sc
 });
 
 test('llama2cToHfTokenizer refuses what tokenizer.json cannot express exactly', () => {
-  const sp = tinySentencePiece([[' ', -1], ['a', -2]]);
+  const sp = tinySentencePiece([
+    [' ', -1],
+    ['a', -2],
+  ]);
   const swapped = { ...sp, pieces: sp.pieces.slice() };
   [swapped.pieces[3], swapped.pieces[4]] = [swapped.pieces[4], swapped.pieces[3]];
   assert.throws(() => llama2cToHfTokenizer(swapped), /byte token <0x00> must be id 3/);
   const noSpace = tinySentencePiece([['a', -2]]);
   assert.throws(() => llama2cToHfTokenizer(noSpace), /no " " piece/);
-  const dup = tinySentencePiece([[' ', -1], ['a', -2], ['a', -3]]);
+  const dup = tinySentencePiece([
+    [' ', -1],
+    ['a', -2],
+    ['a', -3],
+  ]);
   assert.throws(() => llama2cToHfTokenizer(dup), /piece "a" occurs at ids 260 and 261/);
   assert.throws(() => llama2cToHfTokenizer({ ...sp, bosId: 0 }), /expected BOS "<s>" at id 0/);
 });
@@ -145,7 +174,10 @@ test('convert: stories260K saved with its tokenizer loads back through loadHfTok
   const tk = loadHfTokenizer(dir);
   assert.equal(tk.bosId, 1);
   assert.equal(tk.eosId, 2);
-  assert.deepEqual(tk.encode('Once upon a time, there was a little girl named Lily.'), [1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426]);
+  assert.deepEqual(
+    tk.encode('Once upon a time, there was a little girl named Lily.'),
+    [1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426],
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

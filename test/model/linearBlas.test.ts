@@ -21,7 +21,11 @@ test('blasMatMul equals tf.matMul; linear() uses it only while OpenBLAS is activ
   try {
     if (hasBlas) {
       assert.equal(useBlasMatMul(), true);
-      for (const [m, k, n] of [[1, 1, 1], [7, 33, 5], [130, 64, 172]]) {
+      for (const [m, k, n] of [
+        [1, 1, 1],
+        [7, 33, 5],
+        [130, 64, 172],
+      ]) {
         const a = tf.randomNormal([m, k], 0, 1, 'float32', m) as tf.Tensor2D;
         const b = tf.randomNormal([k, n], 0, 1, 'float32', n) as tf.Tensor2D;
         const ref = tf.matMul(a, b);

@@ -53,7 +53,10 @@ const binFile = () => dataPath('stories260K/stories260K.bin');
 
 test('loader rejects a truncated checkpoint', () => {
   const buf = fs.readFileSync(binFile());
-  assert.throws(() => parseLlama2c(buf.subarray(0, buf.length - 4), 'x.bin'), (e: unknown) => e instanceof ModelFormatError && /truncated/.test((e as Error).message));
+  assert.throws(
+    () => parseLlama2c(buf.subarray(0, buf.length - 4), 'x.bin'),
+    (e: unknown) => e instanceof ModelFormatError && /truncated/.test((e as Error).message),
+  );
   assert.throws(() => parseLlama2c(buf.subarray(0, 20), 'x.bin'), ModelFormatError);
 });
 
@@ -82,7 +85,10 @@ test('loader rejects NaN and Inf weights, naming the tensor', () => {
 
 test('loading a missing file is a ModelFormatError naming it', () => {
   const f = path.join(tmpDir('sp-'), 'none.bin');
-  assert.throws(() => loadLlama2c(f), (e: unknown) => e instanceof ModelFormatError && (e as Error).message.includes(f));
+  assert.throws(
+    () => loadLlama2c(f),
+    (e: unknown) => e instanceof ModelFormatError && (e as Error).message.includes(f),
+  );
 });
 
 test('forward rejects out-of-range ids and too-long sequences', async () => {

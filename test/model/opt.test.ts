@@ -87,7 +87,11 @@ function referenceOpt(dir: string, ids: number[]): number[][] {
     // feed-forward block
     xs = xs.map((x) => {
       const hh = pre ? layerNorm(x, L('final_layer_norm.weight'), L('final_layer_norm.bias')) : x;
-      const f = linear(L('fc2.weight'), linear(L('fc1.weight'), hh, L('fc1.bias')).map((u) => Math.max(0, u)), L('fc2.bias'));
+      const f = linear(
+        L('fc2.weight'),
+        linear(L('fc1.weight'), hh, L('fc1.bias')).map((u) => Math.max(0, u)),
+        L('fc2.bias'),
+      );
       const r = x.map((xv, i) => xv + f[i]);
       return pre ? r : layerNorm(r, L('final_layer_norm.weight'), L('final_layer_norm.bias'));
     });

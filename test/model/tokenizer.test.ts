@@ -25,7 +25,7 @@ test('the heap BPE equals the quadratic reference merge loop of run.c', () => {
     const ids: number[] = [];
     const bytes = Buffer.from(text, 'utf8');
     if (bytes.length) ids.push(tok.lookup.get(' ')!);
-    for (let i = 0; i < bytes.length; ) {
+    for (let i = 0; i < bytes.length;) {
       let j = i + 1;
       while (j < bytes.length && (bytes[j] & 0xc0) === 0x80 && j - i < 4) j++;
       const id = tok.lookup.get(bytes.subarray(i, j).toString('latin1'));

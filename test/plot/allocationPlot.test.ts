@@ -18,7 +18,10 @@ input.budget = 0.3 * total;
 
 test('logspace: endpoints and ratio', () => {
   const t = logspace(-1, 2, 4);
-  assert.deepEqual(t.map((x) => Number(x.toPrecision(12))), [0.1, 1, 10, 100]);
+  assert.deepEqual(
+    t.map((x) => Number(x.toPrecision(12))),
+    [0.1, 1, 10, 100],
+  );
   assert.throws(() => logspace(0, 1, 1), /n = 1/);
 });
 
@@ -42,7 +45,10 @@ test('allocation vs temperature plot: one panel per rule, one line per module + 
   assert.equal(spec.data.length, 2 * (4 + 1));
   assert.deepEqual([...new Set(spec.data.map((t) => t.xaxis))], ['x', 'x2']);
   assert.equal(spec.data.filter((t) => t.showlegend).length, 5, 'legend once per module and uniform');
-  assert.deepEqual(spec.data[1].y, c.curves[0].fractions.map((row) => row[1]));
+  assert.deepEqual(
+    spec.data[1].y,
+    c.curves[0].fractions.map((row) => row[1]),
+  );
   assert.equal((spec.layout.xaxis2 as { type: string }).type, 'log');
   matchSnapshot('allocationTemperature', spec);
 });

@@ -36,14 +36,30 @@ test('a plot spec becomes plot HTML, the plotly JSON and a one-line text', () =>
 
 test('library results render as HTML summaries with a text/plain fallback', () => {
   const perModule = [{ id: 'layers.0.ffn', units: 8, removed: 3, sparsity: 0.375 }];
-  const state = { iteration: 4, rho: 0.2, stable: 1, converged: false, modules: [], reports: [{ iteration: 4, lambda: 0.5, primalResidual: 1e-3, dualResidual: 2e-4, objective: 12.5, sparsity: 0.3, flipped: 2, perModule }] };
+  const state = {
+    iteration: 4,
+    rho: 0.2,
+    stable: 1,
+    converged: false,
+    modules: [],
+    reports: [{ iteration: 4, lambda: 0.5, primalResidual: 1e-3, dualResidual: 2e-4, objective: 12.5, sparsity: 0.3, flipped: 2, perModule }],
+  };
   const s = toMimeBundle(state);
   assert.ok(s);
   assert.match(String(s['text/html']), /AdmmState, iteration 4<\/b>/);
   assert.match(String(s['text/html']), /<td>layers\.0\.ffn<\/td><td>8<\/td><td>3<\/td><td>0\.375<\/td>/);
   assert.match(String(s['text/plain']), /^AdmmState, iteration 4\n {2}rho \(next\): 0\.2/);
 
-  const report = { method: 'structprune', targetSparsity: 0.3, sparsity: 0.31, paramSparsity: 0.29, params: { dense: 100, pruned: 71 }, perModule, seconds: { total: 2.5 }, admm: { iterations: 7, converged: true } };
+  const report = {
+    method: 'structprune',
+    targetSparsity: 0.3,
+    sparsity: 0.31,
+    paramSparsity: 0.29,
+    params: { dense: 100, pruned: 71 },
+    perModule,
+    seconds: { total: 2.5 },
+    admm: { iterations: 7, converged: true },
+  };
   const r = toMimeBundle(report);
   assert.ok(r);
   assert.match(String(r['text/plain']), /PruneReport: structprune at 0\.3\n(.|\n)*ADMM iterations: 7/);
@@ -54,14 +70,30 @@ test('library results render as HTML summaries with a text/plain fallback', () =
   assert.match(String(m['text/plain']), /MaskView layers\.1\.attn\n {2}units: 3\n {2}kept: 2\n {2}removed: 1/);
   assert.match(String(m['text/plain']), /\n1 +0\.1 +yes\n/); // the lowest score first, marked removed
 
-  const alloc = { kind: 'softmax', temperature: 1, sMax: 0.9, budget: 30, totalCost: 100, fractions: Float64Array.from([0.2, 0.4]), budgetResidual: 0, counts: [2, 4], removedCost: 30, achievedSparsity: 0.3, deficit: 0, capped: 0 };
+  const alloc = {
+    kind: 'softmax',
+    temperature: 1,
+    sMax: 0.9,
+    budget: 30,
+    totalCost: 100,
+    fractions: Float64Array.from([0.2, 0.4]),
+    budgetResidual: 0,
+    counts: [2, 4],
+    removedCost: 30,
+    achievedSparsity: 0.3,
+    deficit: 0,
+    capped: 0,
+  };
   const a = toMimeBundle(alloc);
   assert.ok(a);
   assert.match(String(a['text/html']), /Allocation softmax \(T = 1\)/);
 });
 
 test('an array of flat records is an HTML table; unknown values are left to the caller', () => {
-  const t = toMimeBundle([{ method: 'local', s: 0.3, ppl: 9.4412 }, { method: 'structprune', s: 0.3, ppl: 9.7333 }]);
+  const t = toMimeBundle([
+    { method: 'local', s: 0.3, ppl: 9.4412 },
+    { method: 'structprune', s: 0.3, ppl: 9.7333 },
+  ]);
   assert.ok(t);
   assert.match(String(t['text/html']), /<thead><tr><th>method<\/th><th>s<\/th><th>ppl<\/th><\/tr><\/thead>/);
   assert.equal(t['text/plain'], 'method       s    ppl\nlocal        0.3  9.441\nstructprune  0.3  9.733');
@@ -102,7 +134,10 @@ test('display and clearOutput go through the kernel hook, and name the fix outsi
   assert.deepEqual(hook.shown[1].data, { 'text/plain': '5' });
   assert.deepEqual(hook.cleared, [true]);
   withHook(undefined, () => {
-    assert.throws(() => display(1), (e: unknown) => e instanceof UsageError && /structprune-ts notebook kernel/.test(e.message));
+    assert.throws(
+      () => display(1),
+      (e: unknown) => e instanceof UsageError && /structprune-ts notebook kernel/.test(e.message),
+    );
     assert.throws(() => clearOutput(), UsageError);
   });
 });

@@ -17,7 +17,10 @@ const energies = moduleEnergies(
 
 test('energy bars: attention and FFN series hold their modules E_m, in module order on the axis', () => {
   const spec = moduleEnergyPlot(ids, energies);
-  assert.deepEqual(spec.data.map((t) => t.name), ['E_m attention', 'E_m FFN']);
+  assert.deepEqual(
+    spec.data.map((t) => t.name),
+    ['E_m attention', 'E_m FFN'],
+  );
   assert.deepEqual(spec.data[0].x, ['L0 attn', 'L1 attn']);
   assert.deepEqual(spec.data[0].y, [energies.E[0], energies.E[2]]);
   assert.deepEqual(spec.data[1].y, [energies.E[1], energies.E[3]]);

@@ -3,12 +3,26 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { escapeHtml, htmlPage, htmlTable, plotFragment, plotlyBundlePath, reportSections, scriptJson, writeHtmlReport, HtmlReportFields, PLOT_CLASS } from '../../src/plot/html';
+import {
+  escapeHtml,
+  htmlPage,
+  htmlTable,
+  plotFragment,
+  plotlyBundlePath,
+  reportSections,
+  scriptJson,
+  writeHtmlReport,
+  HtmlReportFields,
+  PLOT_CLASS,
+} from '../../src/plot/html';
 import { PlotSpec } from '../../src/plot/spec';
 import { syntheticTrace } from './fixtures';
 import { AdmmReport } from '../../src/prune/admm/step';
 
-const spec: PlotSpec = { data: [{ type: 'scatter', mode: 'markers', name: '</script><b>', x: [1, 2, 3], y: [1, null, 3] }], layout: { title: { text: 't' }, height: 300 } };
+const spec: PlotSpec = {
+  data: [{ type: 'scatter', mode: 'markers', name: '</script><b>', x: [1, 2, 3], y: [1, null, 3] }],
+  layout: { title: { text: 't' }, height: 300 },
+};
 
 /** The spec a fragment embeds, parsed back from its script. */
 function embedded(html: string): PlotSpec[] {
@@ -51,18 +65,27 @@ function fakeReport(): HtmlReportFields {
   ];
   const trace = syntheticTrace();
   return {
-    method: 'structprune', targetSparsity: 0.3, sparsity: 0.3004, paramSparsity: 0.29,
+    method: 'structprune',
+    targetSparsity: 0.3,
+    sparsity: 0.3004,
+    paramSparsity: 0.29,
     params: { dense: 260032, pruned: 198208, densePrunable: 206080, prunedPrunable: 144256 },
-    perModule, calibration: { samples: 32, seqlen: 128, tokens: 4096 },
+    perModule,
+    calibration: { samples: 32, seqlen: 128, tokens: 4096 },
     admm: { iterations: 7, converged: true, finalReport: trace[7] as unknown as AdmmReport },
     seconds: { stats: 1, select: 2, finalize: 0.5, total: 3.5 },
-    options: { admm: { allocation: 'threshold' } }, model: 'stories260K', perplexity: { 'tinystories-val': 9.4551 },
+    options: { admm: { allocation: 'threshold' } },
+    model: 'stories260K',
+    perplexity: { 'tinystories-val': 9.4551 },
   };
 }
 
 test('report sections: summary, sparsity plot + table, ADMM trace only when there is one', () => {
   const withTrace = reportSections({ report: fakeReport(), trace: syntheticTrace() as unknown as AdmmReport[] });
-  assert.deepEqual(withTrace.map((s) => s.heading), ['Summary', 'Sparsity per module', undefined, 'ADMM trace']);
+  assert.deepEqual(
+    withTrace.map((s) => s.heading),
+    ['Summary', 'Sparsity per module', undefined, 'ADMM trace'],
+  );
   assert.match(withTrace[0].html!, /perplexity \(tinystories-val\)<\/td><td>9\.4551/);
   assert.match(withTrace[0].html!, /260,032 → 198,208/);
   // the key/value summary has no header row: its first row is the model, not an empty row

@@ -6,8 +6,13 @@ import { matchSnapshot } from './snapshot';
 
 // A module that was pruned before: its current units are the original indices 1, 3, 4, 8, 9 (positions 0..4).
 const view: MaskView = {
-  id: 'layers.2.ffn', scores: Float64Array.from([0.5, 0.1, 0.9, 0.05, 0.3]), threshold: 0.31,
-  units: [1, 3, 4, 8, 9], removedAt: [false, true, false, true, true], kept: [1, 4], removed: [8, 9, 3], // kept/removed in any order
+  id: 'layers.2.ffn',
+  scores: Float64Array.from([0.5, 0.1, 0.9, 0.05, 0.3]),
+  threshold: 0.31,
+  units: [1, 3, 4, 8, 9],
+  removedAt: [false, true, false, true, true],
+  kept: [1, 4],
+  removed: [8, 9, 3], // kept/removed in any order
 };
 // positions → units: 0→1, 1→3, 2→4, 3→8, 4→9; removed = {3, 8, 9} (scores 0.1, 0.05, 0.3), kept = {1, 4} (0.5, 0.9)
 
@@ -38,8 +43,14 @@ test('mask plot grid: three traces per module on its own axes; legend once; no l
   const all: MaskView = { ...view, id: 'layers.0.attn', threshold: Infinity, removedAt: [true, true, true, true, true], kept: [], removed: [1, 3, 4, 8, 9] };
   const spec = maskPlot([view, all, { ...view, scores: Float64Array.from([0, 1, 2, 3, 4]) }], { columns: 2 });
   assert.equal(spec.data.length, 9);
-  assert.deepEqual(spec.data.map((t) => t.xaxis), ['x', 'x', 'x', 'x2', 'x2', 'x2', 'x3', 'x3', 'x3']);
-  assert.deepEqual(spec.data.map((t) => t.showlegend), [true, true, true, false, false, false, false, false, false]);
+  assert.deepEqual(
+    spec.data.map((t) => t.xaxis),
+    ['x', 'x', 'x', 'x2', 'x2', 'x2', 'x3', 'x3', 'x3'],
+  );
+  assert.deepEqual(
+    spec.data.map((t) => t.showlegend),
+    [true, true, true, false, false, false, false, false, false],
+  );
   assert.deepEqual(spec.data[5].y, [null, null]);
   assert.equal((spec.layout.yaxis3 as { type: string }).type, 'linear', 'a zero score forces a linear axis');
   assert.throws(() => maskPlot([]), /no mask views/);

@@ -10,7 +10,10 @@ test('memory plot: measured series get markers and a fitted line over their rang
     { label: 'structprune', params: [1e5, 4e5, 1.6e6], bytes: [1 * MiB, 2 * MiB, 4 * MiB] },
     { label: 'OPT (model)', kind: 'model', params: [1.25e8, 1.3e9], bytes: [100 * MiB, 400 * MiB] },
   ]);
-  assert.deepEqual(spec.data.map((t) => t.name), ['global ∝ N^1.00', 'fit global', 'structprune ∝ N^0.50', 'fit structprune', 'OPT (model)']);
+  assert.deepEqual(
+    spec.data.map((t) => t.name),
+    ['global ∝ N^1.00', 'fit global', 'structprune ∝ N^0.50', 'fit structprune', 'OPT (model)'],
+  );
   assert.deepEqual(spec.data[0].x, [1e5, 4e5, 1.6e6], 'sorted by N');
   assert.deepEqual(spec.data[0].y, [2, 8, 32], 'MiB');
   const fit = spec.data[3];
@@ -21,5 +24,9 @@ test('memory plot: measured series get markers and a fitted line over their rang
   matchSnapshot('memory', spec);
   assert.throws(() => memoryScalingPlot([{ label: 'x', params: [1], bytes: [] }]), /1 params but 0 bytes/);
   const noFit = memoryScalingPlot([{ label: 'one', params: [0, 5], bytes: [1, 2] }]);
-  assert.deepEqual(noFit.data.map((t) => t.name), ['one'], 'fewer than two positive points: markers only, no fit');
+  assert.deepEqual(
+    noFit.data.map((t) => t.name),
+    ['one'],
+    'fewer than two positive points: markers only, no fit',
+  );
 });

@@ -13,7 +13,10 @@ const rows: PerplexityPoint[] = [
 
 test('perplexity plot: one line per method sorted by sparsity, dense as a dashed reference, log y', () => {
   const spec = perplexityPlot(rows);
-  assert.deepEqual(spec.data.map((t) => t.name), ['local', 'structprune', 'dense (3.980)']);
+  assert.deepEqual(
+    spec.data.map((t) => t.name),
+    ['local', 'structprune', 'dense (3.980)'],
+  );
   assert.deepEqual(spec.data[0].x, [0.2, 0.4]);
   assert.deepEqual(spec.data[0].y, [6.27, 14.1]);
   assert.deepEqual(spec.data[2].x, [0, 0.4]);

@@ -14,7 +14,10 @@ test('sparsity bars: one bar per module at removed/units, short labels, target l
   const spec = moduleSparsityPlot(pm, { target: 0.3 });
   assert.equal(spec.data.length, 1);
   assert.deepEqual(spec.data[0].x, ['L0 attn', 'L0 ffn', 'L1 attn', 'L1 ffn', 'L2 attn', 'L2 ffn']);
-  assert.deepEqual(spec.data[0].y, pm.map((m) => m.sparsity));
+  assert.deepEqual(
+    spec.data[0].y,
+    pm.map((m) => m.sparsity),
+  );
   assert.deepEqual(spec.data[0].text, ['0/8', '52/172', '1/8', '60/172', '2/8', '40/172']);
   const shapes = spec.layout.shapes as { y0: number; y1: number }[];
   assert.equal(shapes[0].y0, 0.3);
@@ -31,9 +34,15 @@ test('sparsity bars: one bar per module at removed/units, short labels, target l
 test('sparsity bars: several series are grouped and aligned by module id', () => {
   const a = perModule([0, 52, 1, 60]);
   const b = perModule([3, 20, 0, 90]).reverse().slice(1); // other order, layers.1.ffn missing
-  const spec = moduleSparsityPlot([{ label: 'a', perModule: a }, { label: 'b', perModule: b }]);
+  const spec = moduleSparsityPlot([
+    { label: 'a', perModule: a },
+    { label: 'b', perModule: b },
+  ]);
   assert.equal(spec.layout.barmode, 'group');
-  assert.deepEqual(spec.data.map((t) => t.name), ['a', 'b']);
+  assert.deepEqual(
+    spec.data.map((t) => t.name),
+    ['a', 'b'],
+  );
   assert.deepEqual(spec.data[1].y, [3 / 8, 20 / 172, 0, null]);
   assert.deepEqual(spec.data[1].text, ['3/8', '20/172', '0/8', '']);
   assert.throws(() => moduleSparsityPlot([]), /no modules/);

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { gridAxes, expectedMarks, finiteOrNull, moduleLabel, seriesColor, PALETTE, axisId, axisKey, PlotSpec } from '../../src/plot/spec';
 
 test('gridAxes: n subplots, row by row from the top, disjoint domains inside [0, 1], anchored pairwise', () => {
-  for (const [n, cols] of [[1, 1], [4, 1], [5, 2], [6, 3], [3, 5]] as const) {
+  for (const [n, cols] of [
+    [1, 1],
+    [4, 1],
+    [5, 2],
+    [6, 3],
+    [3, 5],
+  ] as const) {
     const axes = gridAxes(n, cols);
     assert.equal(Object.keys(axes).length, 2 * n);
     const boxes = Array.from({ length: n }, (_, k) => ({ x: axes[axisKey('x', k)].domain as number[], y: axes[axisKey('y', k)].domain as number[] }));

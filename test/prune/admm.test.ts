@@ -23,17 +23,19 @@ test('P-step zeroes the gradient of its objective', async () => {
     const W = await noLeaks(() => pStep(m, Z, U, rho));
     // H̃ = Q Λ Qᵀ; gradient 2 H̃ (W − W̃⁰) + ρ (W − Z + U)
     const { n, d, Q, eig } = m;
-    let gmax = 0, scale = 0;
-    for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) {
-      let g = rho * (W[i * d + c] - Z[i * d + c] + U[i * d + c]);
-      for (let j = 0; j < n; j++) {
-        let h = 0;
-        for (let k = 0; k < n; k++) h += Q[i * n + k] * eig[k] * Q[j * n + k];
-        g += 2 * h * (W[j * d + c] - m.W0[j * d + c]);
+    let gmax = 0,
+      scale = 0;
+    for (let i = 0; i < n; i++)
+      for (let c = 0; c < d; c++) {
+        let g = rho * (W[i * d + c] - Z[i * d + c] + U[i * d + c]);
+        for (let j = 0; j < n; j++) {
+          let h = 0;
+          for (let k = 0; k < n; k++) h += Q[i * n + k] * eig[k] * Q[j * n + k];
+          g += 2 * h * (W[j * d + c] - m.W0[j * d + c]);
+        }
+        gmax = Math.max(gmax, Math.abs(g));
+        scale = Math.max(scale, Math.abs(rho * Z[i * d + c]) + Math.abs(m.G[i * d + c]));
       }
-      gmax = Math.max(gmax, Math.abs(g));
-      scale = Math.max(scale, Math.abs(rho * Z[i * d + c]) + Math.abs(m.G[i * d + c]));
-    }
     assert.ok(gmax < 1e-4 * scale, `${m.id}: gradient ${gmax} vs ${scale}`);
   }
 });
@@ -42,11 +44,13 @@ test('P-step zeroes the gradient of its objective', async () => {
 function bruteForce(sigmas: number[], costs: number[], minCost: number): number {
   let best = Infinity;
   for (let s = 0; s < 1 << sigmas.length; s++) {
-    let c = 0, v = 0;
-    for (let j = 0; j < sigmas.length; j++) if (s & (1 << j)) {
-      c += costs[j];
-      v += sigmas[j];
-    }
+    let c = 0,
+      v = 0;
+    for (let j = 0; j < sigmas.length; j++)
+      if (s & (1 << j)) {
+        c += costs[j];
+        v += sigmas[j];
+      }
     if (c >= minCost - 1e-9) best = Math.min(best, v);
   }
   return best;
@@ -56,9 +60,11 @@ test('Z-step (threshold) equals the brute-force projection on 12 units', async (
   const problem = await buildAdmmProblem(problems(), 0.35);
   const rng = createRng(4);
   for (let trial = 0; trial < 10; trial++) {
-    const V = problem.modules.map((m) => Float32Array.from({ length: m.n * m.d }, () => rng.normal() * (1 + trial % 3)));
+    const V = problem.modules.map((m) => Float32Array.from({ length: m.n * m.d }, () => rng.normal() * (1 + (trial % 3))));
     const { removed } = projectZ(problem, V);
-    const sig: number[] = [], cost: number[] = [], rem: number[] = [];
+    const sig: number[] = [],
+      cost: number[] = [],
+      rem: number[] = [];
     problem.modules.forEach((m, i) => unitScores(m, V[i]).forEach((s, u) => (sig.push(s), cost.push(m.spec.unitCost), rem.push(removed[i][u]))));
     assert.equal(sig.length, 12);
     const removedCost = rem.reduce((a, r, k) => a + r * cost[k], 0);
@@ -87,7 +93,16 @@ test('Z-step with equal costs equals brute force at the budget itself', async ()
     const { removed } = projectZ(problem, V);
     const sig = problem.modules.flatMap((m, i) => Array.from(unitScores(m, V[i])));
     const got = problem.modules.flatMap((m, i) => Array.from(removed[i])).reduce((a, r, k) => a + r * sig[k], 0);
-    assert.ok(Math.abs(bruteForce(sig, sig.map(() => 4), problem.budget) - got) < 1e-9 * (1 + got));
+    assert.ok(
+      Math.abs(
+        bruteForce(
+          sig,
+          sig.map(() => 4),
+          problem.budget,
+        ) - got,
+      ) <
+        1e-9 * (1 + got),
+    );
   }
 });
 
@@ -99,7 +114,12 @@ test('count allocations remove exactly the allocated units per module and meet t
     assert.ok(removedCost >= problem.budget && removedCost < problem.budget + 8, `${allocation}: ${removedCost} vs ${problem.budget}`);
     assert.ok(Math.abs(problem.budget - 0.4 * total) < 1e-9);
     const s = await init(problem);
-    s.modules.forEach((m, i) => assert.equal(m.removed.reduce((a, b) => a + b, 0), problem.counts![i]));
+    s.modules.forEach((m, i) =>
+      assert.equal(
+        m.removed.reduce((a, b) => a + b, 0),
+        problem.counts![i],
+      ),
+    );
   }
 });
 
@@ -133,7 +153,10 @@ test('step never mutates its input state; iterate yields the same reports as run
     n = await gen.next();
   }
   const full = await run(problem);
-  assert.deepEqual(reports.map((r) => r.objective), full.reports.map((r) => r.objective));
+  assert.deepEqual(
+    reports.map((r) => r.objective),
+    full.reports.map((r) => r.objective),
+  );
   assert.deepEqual(Array.from(n.value.modules[0].removed), Array.from(full.modules[0].removed));
 });
 
@@ -145,8 +168,14 @@ test('inspectMask: the threshold separates kept from removed', async () => {
     assert.equal(v.kept.length + v.removed.length, m.spec.units.length);
     // positions directly: units/removedAt aligned with scores, consistent with the kept/removed lists
     assert.deepEqual(v.units, m.spec.units);
-    assert.deepEqual(v.units.filter((_, u) => v.removedAt[u]).sort((a, b) => a - b), [...v.removed].sort((a, b) => a - b));
-    assert.deepEqual(v.units.filter((_, u) => !v.removedAt[u]).sort((a, b) => a - b), [...v.kept].sort((a, b) => a - b));
+    assert.deepEqual(
+      v.units.filter((_, u) => v.removedAt[u]).sort((a, b) => a - b),
+      [...v.removed].sort((a, b) => a - b),
+    );
+    assert.deepEqual(
+      v.units.filter((_, u) => !v.removedAt[u]).sort((a, b) => a - b),
+      [...v.kept].sort((a, b) => a - b),
+    );
     v.scores.forEach((sc, u) => (s.modules[problem.modules.indexOf(m)].removed[u] ? assert.ok(sc <= v.threshold) : assert.ok(sc >= v.threshold)));
   }
 });

@@ -14,9 +14,7 @@ function modules(seed: number, M = 2 + (seed % 7)): AllocationModule[] {
   const r = rng(seed);
   const d = 16 + Math.floor(r() * 48);
   return Array.from({ length: M }, (_, m) =>
-    m % 2 === 0
-      ? { n: 1 + Math.floor(r() * 300), cost: 3 * d, E: r() * 4 - 2 }
-      : { n: 1 + Math.floor(r() * 12), cost: 4 * d * 8, E: r() * 4 - 2 },
+    m % 2 === 0 ? { n: 1 + Math.floor(r() * 300), cost: 3 * d, E: r() * 4 - 2 } : { n: 1 + Math.floor(r() * 12), cost: 4 * d * 8, E: r() * 4 - 2 },
   );
 }
 const totalOf = (mods: AllocationModule[]) => mods.reduce((a, { n, cost }) => a + n * cost, 0);
@@ -36,7 +34,10 @@ test('every kind meets the budget: B ≤ removed cost < B + max unit cost, 0 ≤
           const tag = `seed ${seed} B ${B} ${kind} T ${temperature}`;
           assert.ok(a.removedCost >= B, `${tag}: removed ${a.removedCost} < B`);
           assert.ok(a.removedCost < B + maxCost, `${tag}: removed ${a.removedCost} ≥ B + ${maxCost}`);
-          assert.equal(a.removedCost, a.counts.reduce((acc, k, m) => acc + k * mods[m].cost, 0));
+          assert.equal(
+            a.removedCost,
+            a.counts.reduce((acc, k, m) => acc + k * mods[m].cost, 0),
+          );
           assert.equal(a.deficit, 0);
           assert.equal(a.achievedSparsity, a.removedCost / total);
           a.counts.forEach((k, m) => assert.ok(Number.isInteger(k) && k >= 0 && k <= mods[m].n, `${tag}: k_${m} = ${k}`));
@@ -129,8 +130,7 @@ test('at any T, lower energy never gets a smaller fraction', () => {
       for (const temperature of [0.1, 1, 10]) {
         const { fractions } = allocate({ modules: mods, budget: B }, { kind, temperature });
         for (let a = 0; a < mods.length; a++)
-          for (let b = 0; b < mods.length; b++)
-            if (mods[a].E < mods[b].E) assert.ok(fractions[a] >= fractions[b] - 1e-15, `${kind} T ${temperature}`);
+          for (let b = 0; b < mods.length; b++) if (mods[a].E < mods[b].E) assert.ok(fractions[a] >= fractions[b] - 1e-15, `${kind} T ${temperature}`);
       }
     }
   }
@@ -163,7 +163,10 @@ test('edges: B = 0 removes nothing; B = total with sMax = 1 removes everything',
     const zero = allocate({ modules: mods, budget: 0 }, { kind });
     assert.ok(zero.counts.every((k) => k === 0));
     const all = allocate({ modules: mods, budget: total }, { kind, sMax: 1 });
-    assert.deepEqual(all.counts, mods.map((m) => m.n));
+    assert.deepEqual(
+      all.counts,
+      mods.map((m) => m.n),
+    );
     assert.equal(all.achievedSparsity, 1);
   }
   assert.equal(allocate({ modules: mods, budget: 0 }, { kind: 'fermi-dirac' }).mu, Infinity);
@@ -171,9 +174,27 @@ test('edges: B = 0 removes nothing; B = total with sMax = 1 removes everything',
 
 test('largest remainder by cost: floors, then largest remainder first, stop once B is reached', () => {
   // equal remainders 1/3: ties go to the lower module index
-  assert.deepEqual(roundCounts([{ n: 3, cost: 1 }, { n: 3, cost: 1 }, { n: 3, cost: 1 }], [4 / 9, 4 / 9, 4 / 9], 4).counts, [2, 1, 1]);
+  assert.deepEqual(
+    roundCounts(
+      [
+        { n: 3, cost: 1 },
+        { n: 3, cost: 1 },
+        { n: 3, cost: 1 },
+      ],
+      [4 / 9, 4 / 9, 4 / 9],
+      4,
+    ).counts,
+    [2, 1, 1],
+  );
   // remainders 0.9 (cost 100) and 0.5 (cost 1): the 0.9 module goes first and already covers B
-  const r = roundCounts([{ n: 10, cost: 100 }, { n: 10, cost: 1 }], [0.29, 0.35], 290 + 3.5);
+  const r = roundCounts(
+    [
+      { n: 10, cost: 100 },
+      { n: 10, cost: 1 },
+    ],
+    [0.29, 0.35],
+    290 + 3.5,
+  );
   assert.deepEqual(r.counts, [3, 3]);
   assert.equal(r.removedCost, 303);
   // floors alone meet B: nothing added

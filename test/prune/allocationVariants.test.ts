@@ -93,14 +93,34 @@ test('temperature search: picks the lowest held-out loss of the grid, T = ∞ is
 
 test('prune structprune with loss weighting, temperature search and each variant: exact budget, no leaks', async () => {
   await initBackend();
-  for (const [allocation, variant] of [['fermi-dirac', undefined], ['fermi-dirac', 'probe'], ['softmax', 'kinds'], ['uniform', 'owl']] as const) {
+  for (const [allocation, variant] of [
+    ['fermi-dirac', undefined],
+    ['fermi-dirac', 'probe'],
+    ['softmax', 'kinds'],
+    ['uniform', 'owl'],
+  ] as const) {
     const r = await noLeaks(() =>
-      prune(model, { method: 'structprune', sparsity: 0.3, windows, weighting: 'loss', heldOut, temperatureSearch: { grid: [1, Infinity] }, allocationVariant: variant, admm: { allocation, iterations: 2 } }),
+      prune(model, {
+        method: 'structprune',
+        sparsity: 0.3,
+        windows,
+        weighting: 'loss',
+        heldOut,
+        temperatureSearch: { grid: [1, Infinity] },
+        allocationVariant: variant,
+        admm: { allocation, iterations: 2 },
+      }),
     );
     const specs = moduleSpecs(model.config, model.weights);
-    checkBudget(specs.map((s) => r.report.perModule.find((p) => p.id === s.id)!.removed), 0.3);
+    checkBudget(
+      specs.map((s) => r.report.perModule.find((p) => p.id === s.id)!.removed),
+      0.3,
+    );
     if (allocation === 'fermi-dirac' && !variant) assert.equal(r.report.temperatureSearch?.heldOutLoss.length, 2);
   }
   await assert.rejects(prune(model, { method: 'structprune', sparsity: 0.3, windows, temperatureSearch: true, admm: { allocation: 'softmax' } }), /heldOut/);
-  await assert.rejects(prune(model, { method: 'structprune', sparsity: 0.3, windows, allocationVariant: 'owl', admm: { allocation: 'threshold' } }), /variant "owl"/);
+  await assert.rejects(
+    prune(model, { method: 'structprune', sparsity: 0.3, windows, allocationVariant: 'owl', admm: { allocation: 'threshold' } }),
+    /variant "owl"/,
+  );
 });

@@ -76,5 +76,11 @@ test('block-wise gradients: input errors name the problem', async () => {
   const model = fixtureModel({ arch: 'llama', layers: 1, dModel: 16, vocabSize: 32, maxSeq: 8, seed: 1 });
   await assert.rejects(blockwiseOutputGradients(model, []), /no calibration windows/);
   await assert.rejects(blockwiseOutputGradients(model, [[1]]), /≥ 2 tokens/);
-  await assert.rejects(blockwiseOutputGradients(model, [[1, 2], [1, 2, 3]]), /same length/);
+  await assert.rejects(
+    blockwiseOutputGradients(model, [
+      [1, 2],
+      [1, 2, 3],
+    ]),
+    /same length/,
+  );
 });

@@ -72,9 +72,15 @@ test('two-product ADMM iteration equals the definition: P̃ = pStep(Z̃, Ũ), ob
       const Zh = matmul(transpose(m.Q, m.n, m.n), s.modules[i].Z, m.n, m.n, m.d);
       const Uh = matmul(transpose(m.Q, m.n, m.n), s.modules[i].U, m.n, m.n, m.d);
       assert.ok(relDiff(s.modules[i].Zh!, Zh) < 1e-4, `it ${it} ${m.id}: Ẑ`);
-      assert.ok(maxAbsDiff(s.modules[i].Uh!, Uh) < 1e-4 * Math.max(1, ...Array.from(s.modules[i].W, Math.abs)), `it ${it} ${m.id}: Û ${maxAbsDiff(s.modules[i].Uh!, Uh)}`);
+      assert.ok(
+        maxAbsDiff(s.modules[i].Uh!, Uh) < 1e-4 * Math.max(1, ...Array.from(s.modules[i].W, Math.abs)),
+        `it ${it} ${m.id}: Û ${maxAbsDiff(s.modules[i].Uh!, Uh)}`,
+      );
     }
-    const obj = await feasibleObjective(problem, s.modules.map((x) => x.Z));
+    const obj = await feasibleObjective(
+      problem,
+      s.modules.map((x) => x.Z),
+    );
     const rep = s.reports[s.reports.length - 1];
     assert.ok(Math.abs(rep.objective - obj) <= 1e-5 * Math.max(1, obj), `it ${it}: objective ${rep.objective} vs ${obj}`);
   }

@@ -61,14 +61,21 @@ for (const arch of ['opt', 'llama'] as const) {
     assert.equal(t.tokens, 2 * 11);
     const specs = moduleSpecs(model.config, model.weights);
     const eps = 5e-4; // ℒ is strongly curved in a head's gate (std 0.3): central differences converge as eps → 0
-    for (const [m, j] of [[0, 1], [1, 7], [3, 20], [2, 3]] as const) {
+    for (const [m, j] of [
+      [0, 1],
+      [1, 7],
+      [3, 20],
+      [2, 3],
+    ] as const) {
       const s = specs[m];
-      const gateAt = (delta: number) => (l: number): BlockGates => {
-        const ffn = new Float32Array(model.config.dFF).fill(1);
-        const heads = new Float32Array(model.config.nHeads).fill(1);
-        if (l === s.layer) (s.kind === 'ffn' ? ffn : heads)[j] += delta;
-        return { ffn: tf.tensor1d(ffn), heads: tf.tensor1d(heads) };
-      };
+      const gateAt =
+        (delta: number) =>
+        (l: number): BlockGates => {
+          const ffn = new Float32Array(model.config.dFF).fill(1);
+          const heads = new Float32Array(model.config.nHeads).fill(1);
+          if (l === s.layer) (s.kind === 'ffn' ? ffn : heads)[j] += delta;
+          return { ffn: tf.tensor1d(ffn), heads: tf.tensor1d(heads) };
+        };
       const fd = (meanNll(model, windows, gateAt(eps)) - meanNll(model, windows, gateAt(-eps))) / (2 * eps);
       const g = t.gradient[m][j];
       assert.ok(Math.abs(fd - g) < 0.01 * Math.abs(g) + 2e-4, `${s.id} unit ${j}: autodiff ${g}, finite difference ${fd}`);
@@ -84,7 +91,9 @@ test('windowsPerPass does not change the importance (the loss is a mean over equ
   const a = await taylorImportance(model, windows);
   const b = await noLeaks(() => taylorImportance(model, windows, { windowsPerPass: 3 }));
   assert.ok(Math.abs(a.loss - b.loss) < 1e-5 * a.loss);
-  a.gradient.forEach((g, m) => g.forEach((v, j) => assert.ok(Math.abs(v - b.gradient[m][j]) < 1e-4 * Math.abs(v) + 1e-7, `${a.ids[m]}[${j}]: ${v} vs ${b.gradient[m][j]}`)));
+  a.gradient.forEach((g, m) =>
+    g.forEach((v, j) => assert.ok(Math.abs(v - b.gradient[m][j]) < 1e-4 * Math.abs(v) + 1e-7, `${a.ids[m]}[${j}]: ${v} vs ${b.gradient[m][j]}`)),
+  );
   await assert.rejects(() => taylorImportance(model, windows, { windowsPerPass: 0 }), /windowsPerPass/);
   await assert.rejects(() => taylorImportance(model, [[1]]), /≥ 2 tokens/);
 });
@@ -101,13 +110,15 @@ test('globalMask: one threshold on importance/cost, removed cost first reaching 
   let maxRemoved = -Infinity;
   let minKept = Infinity;
   let lastCost = 0;
-  specs.forEach((s, m) => mask[s.id].forEach((r, j) => {
-    const ratio = t.importance[m][j] / s.unitCost;
-    if (r) {
-      removedCost += s.unitCost;
-      if (ratio > maxRemoved) [maxRemoved, lastCost] = [ratio, s.unitCost];
-    } else minKept = Math.min(minKept, ratio);
-  }));
+  specs.forEach((s, m) =>
+    mask[s.id].forEach((r, j) => {
+      const ratio = t.importance[m][j] / s.unitCost;
+      if (r) {
+        removedCost += s.unitCost;
+        if (ratio > maxRemoved) [maxRemoved, lastCost] = [ratio, s.unitCost];
+      } else minKept = Math.min(minKept, ratio);
+    }),
+  );
   assert.ok(removedCost >= budget, `removed ${removedCost} < budget ${budget}`);
   assert.ok(removedCost - lastCost < budget, 'the removed set is the shortest greedy prefix');
   assert.ok(maxRemoved <= minKept, `every removed ratio (max ${maxRemoved}) is below every kept one (min ${minKept})`);

@@ -70,13 +70,15 @@ test('globalFisherMask: one threshold on I_j / cost, removed cost first reaching
   let maxRemoved = -Infinity;
   let minKept = Infinity;
   let lastCost = 0;
-  specs.forEach((s, m) => mask[s.id].forEach((r, j) => {
-    const ratio = f.importance[m][j] / s.unitCost;
-    if (r) {
-      removedCost += s.unitCost;
-      if (ratio > maxRemoved) [maxRemoved, lastCost] = [ratio, s.unitCost];
-    } else minKept = Math.min(minKept, ratio);
-  }));
+  specs.forEach((s, m) =>
+    mask[s.id].forEach((r, j) => {
+      const ratio = f.importance[m][j] / s.unitCost;
+      if (r) {
+        removedCost += s.unitCost;
+        if (ratio > maxRemoved) [maxRemoved, lastCost] = [ratio, s.unitCost];
+      } else minKept = Math.min(minKept, ratio);
+    }),
+  );
   assert.ok(removedCost >= budget && removedCost - lastCost < budget, `removed ${removedCost}, budget ${budget}`);
   assert.ok(maxRemoved <= minKept);
 });

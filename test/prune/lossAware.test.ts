@@ -72,7 +72,8 @@ test('loss-aware objective predicts measured loss changes on stories260K (log-lo
     // (a) small dense perturbation: second-order change by (L(W+Δ) + L(W−Δ))/2 − L(W)
     const dW = Float32Array.from({ length: n * d }, () => 0.1 * rms * rng.normal());
     const pred = predictedLossIncrease(p.H, omega.get(p.spec.id)!, dW, n, d);
-    const meas = ((await meanLoss(withDelta(model, p.spec.downKey, dW, 1), windows)) + (await meanLoss(withDelta(model, p.spec.downKey, dW, -1), windows))) / 2 - L0;
+    const meas =
+      ((await meanLoss(withDelta(model, p.spec.downKey, dW, 1), windows)) + (await meanLoss(withDelta(model, p.spec.downKey, dW, -1), windows))) / 2 - L0;
     small.push([pred, meas]);
     // (b) remove a random quarter of the units (rows of W), no compensation
     const rm = new Float32Array(n * d);
@@ -84,13 +85,24 @@ test('loss-aware objective predicts measured loss changes on stories260K (log-lo
     removal.push([predictedLossIncrease(p.H, omega.get(p.spec.id)!, rm, n, d), (await meanLoss(withDelta(model, p.spec.downKey, rm, 1), windows)) - L0]);
   }
   const lg = (v: number) => Math.log(Math.max(v, 1e-12));
-  const rSmall = pearson(small.map((r) => lg(r[0])), small.map((r) => lg(r[1])));
-  const rRemove = pearson(removal.map((r) => lg(r[0])), removal.map((r) => lg(r[1])));
+  const rSmall = pearson(
+    small.map((r) => lg(r[0])),
+    small.map((r) => lg(r[1])),
+  );
+  const rRemove = pearson(
+    removal.map((r) => lg(r[0])),
+    removal.map((r) => lg(r[1])),
+  );
   const ratio = small.map((r) => r[1] / r[0]);
-  console.log(`# loss-aware prediction: log-log Pearson r = ${rSmall.toFixed(3)} (small dense), ${rRemove.toFixed(3)} (remove 25 % of units); measured/predicted (small) ${Math.min(...ratio).toFixed(2)}…${Math.max(...ratio).toFixed(2)}`);
+  console.log(
+    `# loss-aware prediction: log-log Pearson r = ${rSmall.toFixed(3)} (small dense), ${rRemove.toFixed(3)} (remove 25 % of units); measured/predicted (small) ${Math.min(...ratio).toFixed(2)}…${Math.max(...ratio).toFixed(2)}`,
+  );
   console.log(`# small ${JSON.stringify(small.map((r) => r.map((v) => +v.toExponential(2))))}`);
   console.log(`# removal ${JSON.stringify(removal.map((r) => r.map((v) => +v.toExponential(2))))}`);
-  assert.ok(small.every(([p]) => p > 0), 'predictions are positive');
+  assert.ok(
+    small.every(([p]) => p > 0),
+    'predictions are positive',
+  );
   assert.ok(rSmall >= 0.8, `small perturbations: log-log correlation ${rSmall}`);
   assert.ok(rRemove >= 0.6, `unit removals: log-log correlation ${rRemove}`);
 });

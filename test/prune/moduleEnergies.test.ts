@@ -74,7 +74,13 @@ test('zero energies are floored: finite output, the zero module is the lowest', 
   assert.ok(res.E.every(Number.isFinite));
   assert.ok(res.E[0] < res.E[1] && res.E[1] < res.E[2]);
   close(res.logEnergy[0], Math.log(res.floor));
-  const allZero = moduleEnergies([{ unitEnergies: new Float64Array(4), cost: 2 }, { unitEnergies: new Float64Array(2), cost: 1 }], 0.5);
+  const allZero = moduleEnergies(
+    [
+      { unitEnergies: new Float64Array(4), cost: 2 },
+      { unitEnergies: new Float64Array(2), cost: 1 },
+    ],
+    0.5,
+  );
   assert.equal(allZero.floor, 1);
   assert.deepEqual(Array.from(allZero.E), [0, 0]);
 });
@@ -86,13 +92,19 @@ test('invariant to a common scale of all energies', () => {
     cost: 1 + m,
   }));
   const a = moduleEnergies(mods, 0.4).E;
-  const b = moduleEnergies(mods.map(({ unitEnergies, cost }) => ({ unitEnergies: unitEnergies.map((v) => v * 1e6), cost })), 0.4).E;
+  const b = moduleEnergies(
+    mods.map(({ unitEnergies, cost }) => ({ unitEnergies: unitEnergies.map((v) => v * 1e6), cost })),
+    0.4,
+  ).E;
   a.forEach((v, m) => close(b[m], v, 1e-9));
 });
 
 test('pure: inputs untouched, same output twice', () => {
   const e = Float64Array.of(3, 1, 2);
-  const mods = [{ unitEnergies: e, cost: 1 }, { unitEnergies: Float64Array.of(9, 8), cost: 2 }];
+  const mods = [
+    { unitEnergies: e, cost: 1 },
+    { unitEnergies: Float64Array.of(9, 8), cost: 2 },
+  ];
   const a = moduleEnergies(mods, 0.5);
   assert.deepEqual(Array.from(e), [3, 1, 2]);
   assert.deepEqual(a, moduleEnergies(mods, 0.5));

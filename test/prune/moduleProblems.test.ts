@@ -19,11 +19,12 @@ test('weights: relative = 1/‖P⁰A‖², absolute = 1, residual = 1/Σ‖x‖�
     const p = rel[m];
     // ‖P⁰A‖² recomputed on the host in float64
     let q = 0;
-    for (let i = 0; i < p.n; i++) for (let j = 0; j < p.n; j++) {
-      let dot = 0;
-      for (let c = 0; c < p.d; c++) dot += p.W0[i * p.d + c] * p.W0[j * p.d + c];
-      q += p.H[i * p.n + j] * dot;
-    }
+    for (let i = 0; i < p.n; i++)
+      for (let j = 0; j < p.n; j++) {
+        let dot = 0;
+        for (let c = 0; c < p.d; c++) dot += p.W0[i * p.d + c] * p.W0[j * p.d + c];
+        q += p.H[i * p.n + j] * dot;
+      }
     assert.ok(Math.abs(p.outputEnergy - q) < 1e-3 * q, `${p.spec.id}: ${p.outputEnergy} vs ${q}`);
     assert.ok(Math.abs(p.weight * q - 1) < 1e-3);
     assert.equal(abs[m].weight, 1);

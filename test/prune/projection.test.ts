@@ -109,15 +109,16 @@ test('removed set is the shortest greedy-order prefix reaching B, and σ/c < λ 
       assert.ok(res.removedCost >= B);
       if (p > 0) assert.ok(res.removedCost - units[p - 1].c < B, 'one unit fewer must fall short of B');
       assert.equal(res.ties, 0);
-      mods.forEach(({ scores, costs }, m) =>
-        scores.forEach((s, j) => assert.equal(s / costs[j] < res.lambda, res.removed[m][j] === 1, `unit ${m}/${j}`)),
-      );
+      mods.forEach(({ scores, costs }, m) => scores.forEach((s, j) => assert.equal(s / costs[j] < res.lambda, res.removed[m][j] === 1, `unit ${m}/${j}`)));
       // per-module sparsity by cost and counts agree with the mask
       mods.forEach(({ costs }, m) => {
         const tot = costs.reduce((a, c) => a + c, 0);
         const cut = costs.reduce((a, c, j) => a + (res.removed[m][j] ? c : 0), 0);
         assert.ok(Math.abs(res.perModuleSparsity[m] - cut / tot) < 1e-15);
-        assert.equal(res.counts[m], res.removed[m].reduce((a, b) => a + b, 0));
+        assert.equal(
+          res.counts[m],
+          res.removed[m].reduce((a, b) => a + b, 0),
+        );
       });
     }
   }
@@ -171,7 +172,13 @@ test('ties are broken by module index then unit index, and reported', () => {
     { scores: Float64Array.of(1, 1), costs: Float64Array.of(1, 1) },
   ];
   const res = thresholdProjection(mods, 4);
-  assert.deepEqual(res.removed.map((r) => Array.from(r)), [[1, 1, 1], [1, 0]]);
+  assert.deepEqual(
+    res.removed.map((r) => Array.from(r)),
+    [
+      [1, 1, 1],
+      [1, 0],
+    ],
+  );
   assert.equal(res.lambda, 1);
   assert.equal(res.ties, 4);
   const top = topKProjection([{ scores: Float64Array.of(2, 1, 1, 1), costs: Float64Array.of(1, 1, 1, 1) }], [2]);
@@ -190,10 +197,11 @@ test('topK removes the k lowest-σ units per module: equals brute force for ever
         for (let mask = 0; mask < 1 << n; mask++) {
           let bits = 0;
           let s = 0;
-          for (let j = 0; j < n; j++) if (mask & (1 << j)) {
-            bits++;
-            s += mod.scores[j];
-          }
+          for (let j = 0; j < n; j++)
+            if (mask & (1 << j)) {
+              bits++;
+              s += mod.scores[j];
+            }
           if (bits === k && s < best) best = s;
         }
         const got = removedSum([mod], res.removed);
@@ -212,7 +220,16 @@ test('pure and deterministic: same output twice, inputs untouched', () => {
   const b = thresholdProjection(mods, 10);
   assert.deepEqual(a, b);
   assert.deepEqual(mods, copy);
-  assert.deepEqual(topKProjection(mods, mods.map(() => 1)), topKProjection(copy, mods.map(() => 1)));
+  assert.deepEqual(
+    topKProjection(
+      mods,
+      mods.map(() => 1),
+    ),
+    topKProjection(
+      copy,
+      mods.map(() => 1),
+    ),
+  );
 });
 
 test('errors name the offending entry and the fix', () => {

@@ -46,9 +46,13 @@ test('a killed StructPrune run resumes from its checkpoint and ends identical to
   const dir = tmpDir('sp-ckpt-');
   let seen = 0;
   await assert.rejects(
-    prune(model, { ...base, checkpoint: dir, onReport: (r) => {
-      if (r.iteration === 4 && ++seen) throw new Error('killed');
-    } }),
+    prune(model, {
+      ...base,
+      checkpoint: dir,
+      onReport: (r) => {
+        if (r.iteration === 4 && ++seen) throw new Error('killed');
+      },
+    }),
     /killed/,
   );
   assert.ok(fs.existsSync(path.join(dir, 'state.json')));
@@ -67,11 +71,12 @@ test('sequential refit keeps the mask and lowers the reconstruction error on the
   const a = await prune(model, { method: 'local', sparsity: 0.3, windows: w });
   const b = await prune(model, { method: 'local', sparsity: 0.3, windows: w, sequential: true });
   for (const k of Object.keys(a.mask)) assert.deepEqual(Array.from(a.mask[k]), Array.from(b.mask[k]));
-  const err = (m: typeof model) => w.reduce((e, ids) => {
-    const x = logitsOf(m, ids);
-    const y = logitsOf(model, ids);
-    return e + x.reduce((s, v, i) => s + (v - y[i]) ** 2, 0);
-  }, 0);
+  const err = (m: typeof model) =>
+    w.reduce((e, ids) => {
+      const x = logitsOf(m, ids);
+      const y = logitsOf(model, ids);
+      return e + x.reduce((s, v, i) => s + (v - y[i]) ** 2, 0);
+    }, 0);
   const [ea, eb] = [err(a.model), err(b.model)];
   assert.ok(eb < ea, `sequential ${eb} ≥ one-shot ${ea}`);
 });

@@ -12,13 +12,29 @@ export function syntheticProblem(id: string, units: number, width: number, d: nu
   let tr = 0;
   for (let i = 0; i < n; i++) tr += H[i * n + i];
   let energy = 0;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let dot = 0;
-    for (let c = 0; c < d; c++) dot += W0[i * d + c] * W0[j * d + c];
-    energy += H[i * n + j] * dot;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let dot = 0;
+      for (let c = 0; c < d; c++) dot += W0[i * d + c] * W0[j * d + c];
+      energy += H[i * n + j] * dot;
+    }
   return {
-    spec: { id, layer: 0, kind: width === 1 ? 'ffn' : 'attn', units: Array.from({ length: units }, (_, u) => u), width, unitCost, kvCost: 0, downKey: id + '.down' },
-    n, d, H, W0, outputEnergy: energy, weight: 1 / energy, delta: 0.01 * (tr / n),
+    spec: {
+      id,
+      layer: 0,
+      kind: width === 1 ? 'ffn' : 'attn',
+      units: Array.from({ length: units }, (_, u) => u),
+      width,
+      unitCost,
+      kvCost: 0,
+      downKey: id + '.down',
+    },
+    n,
+    d,
+    H,
+    W0,
+    outputEnergy: energy,
+    weight: 1 / energy,
+    delta: 0.01 * (tr / n),
   };
 }

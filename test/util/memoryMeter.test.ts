@@ -59,9 +59,12 @@ test('async: the meter follows the call across awaits and stops when it throws',
   assert.equal(result, 7);
   assert.equal(m.peakNewBufferBytes, 2 * 2500 * F);
   const eng = tf.engine() as unknown as Record<string, unknown>;
-  await assert.rejects(measureMemory(() => {
-    throw new Error('boom');
-  }), /boom/);
+  await assert.rejects(
+    measureMemory(() => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   assert.ok(!Object.prototype.hasOwnProperty.call(eng, 'trackTensor'), 'the engine method is restored after a throw');
 });
 

@@ -17,7 +17,16 @@ import { extractZipMember } from '../../src/data/zip';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'structprune.js');
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SETTINGS = { sparsity: '0.3', allocation: 'threshold', samples: '16', seqlen: '256', seed: '0', windows: '4' };
 
 /** Run the CLI to completion (async, so the browser works meanwhile). */
@@ -56,23 +65,53 @@ async function idle(page: Page): Promise<void> {
   await page.waitForFunction(() => !(globalThis as unknown as { structpruneWeb: { busy(): boolean } }).structpruneWeb.busy(), null, { timeout: 300_000 });
 }
 
-type Hook = { structpruneWeb: { mask(): Record<string, number[]> | null; trace(): unknown[]; result(): { ppl: number; densePpl: number; windows: number; timing: { pruneSeconds: number }; report: { sparsity: number } } | null; busy(): boolean } };
+type Hook = {
+  structpruneWeb: {
+    mask(): Record<string, number[]> | null;
+    trace(): unknown[];
+    result(): { ppl: number; densePpl: number; windows: number; timing: { pruneSeconds: number }; report: { sparsity: number } } | null;
+    busy(): boolean;
+  };
+};
 
 test('the page prunes stories260K in Chromium like the CLI, offline and without console errors', { timeout: 600_000 }, async (t) => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/setup-browser.sh`);
   const work = tmpDir('web-e2e');
   const ckpt = path.join(work, 'ckpt');
   // The CLI reference runs while the browser works.
-  const reference = cli(['prune', '--method', 'structprune', '--sparsity', SETTINGS.sparsity, '--allocation', SETTINGS.allocation,
-    '--calib-samples', SETTINGS.samples, '--calib-seqlen', SETTINGS.seqlen, '--seed', SETTINGS.seed,
-    '--eval', 'tinystories-val', '--max-windows', SETTINGS.windows, '--checkpoint', ckpt, '--json']);
+  const reference = cli([
+    'prune',
+    '--method',
+    'structprune',
+    '--sparsity',
+    SETTINGS.sparsity,
+    '--allocation',
+    SETTINGS.allocation,
+    '--calib-samples',
+    SETTINGS.samples,
+    '--calib-seqlen',
+    SETTINGS.seqlen,
+    '--seed',
+    SETTINGS.seed,
+    '--eval',
+    'tinystories-val',
+    '--max-windows',
+    SETTINGS.windows,
+    '--checkpoint',
+    ckpt,
+    '--json',
+  ]);
   const { child, url } = await startServer();
   const origin = new URL(url).origin;
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   let context: BrowserContext | null = null;
   try {
     context = await chromium.launchPersistentContext(tmpDir('web-chromium-profile'), {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, acceptDownloads: true, viewport: { width: 1300, height: 1700 },
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      acceptDownloads: true,
+      viewport: { width: 1300, height: 1700 },
     });
     const errors: string[] = [];
     const outside: string[] = [];
@@ -88,7 +127,11 @@ test('the page prunes stories260K in Chromium like the CLI, offline and without 
     await page.waitForSelector('body[data-ready="true"]', { timeout: 180_000 });
     await context.setOffline(true); // everything from here on must work without the network
     const before = errors.length;
-    assert.equal(await page.evaluate("fetch('/data/manifest.json', { cache: 'no-store' }).then(() => 'online', () => 'offline')"), 'offline', 'offline emulation is on');
+    assert.equal(
+      await page.evaluate("fetch('/data/manifest.json', { cache: 'no-store' }).then(() => 'online', () => 'offline')"),
+      'offline',
+      'offline emulation is on',
+    );
     await page.waitForTimeout(200);
     errors.splice(before, errors.length - before, ...errors.slice(before).filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e))); // the probe's own
     // A string, not a function: tsx's transpiled helpers (__name) do not exist in the page.
@@ -109,7 +152,11 @@ test('the page prunes stories260K in Chromium like the CLI, offline and without 
       await idle(page);
     }
     assert.equal((await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.trace())).length, 3);
-    const plotted = await page.evaluate(() => ((globalThis as unknown as { document: { getElementById(id: string): unknown } }).document.getElementById('plot-trace') as { data: { x: unknown[] }[] }).data[0].x.length);
+    const plotted = await page.evaluate(
+      () =>
+        ((globalThis as unknown as { document: { getElementById(id: string): unknown } }).document.getElementById('plot-trace') as { data: { x: unknown[] }[] })
+          .data[0].x.length,
+    );
     assert.equal(plotted, 3, 'the ADMM trace plot has 3 points');
 
     await page.click('#btn-run');
@@ -117,7 +164,9 @@ test('the page prunes stories260K in Chromium like the CLI, offline and without 
     await idle(page);
     const mask = (await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.mask()))!;
     const res = (await page.evaluate(() => (globalThis as unknown as Hook).structpruneWeb.result()))!;
-    t.diagnostic(`browser: run (after 3 steps) → pruned in ${res.timing.pruneSeconds.toFixed(2)} s; ppl ${res.ppl} (dense ${res.densePpl}) on ${res.windows} windows`);
+    t.diagnostic(
+      `browser: run (after 3 steps) → pruned in ${res.timing.pruneSeconds.toFixed(2)} s; ppl ${res.ppl} (dense ${res.densePpl}) on ${res.windows} windows`,
+    );
     assert.equal(res.windows, Number(SETTINGS.windows));
     assert.equal(await page.textContent('#ppl-pruned'), res.ppl.toFixed(4));
 
@@ -143,7 +192,8 @@ test('the page prunes stories260K in Chromium like the CLI, offline and without 
     const dir = path.join(work, 'model');
     fs.mkdirSync(dir);
     const zip = fs.readFileSync(zipFile);
-    for (const name of ['config.json', 'model.safetensors', 'report.json', 'tokenizer.bin']) fs.writeFileSync(path.join(dir, name), extractZipMember(zip, name));
+    for (const name of ['config.json', 'model.safetensors', 'report.json', 'tokenizer.bin'])
+      fs.writeFileSync(path.join(dir, name), extractZipMember(zip, name));
     const ev = await cli(['eval', '--model', dir, '--dataset', 'tinystories-val', '--max-windows', SETTINGS.windows, '--json']);
     assert.equal(ev.code, 0, ev.err);
     const evPpl = JSON.parse(ev.out).ppl;

@@ -14,19 +14,22 @@ import * as web from '../../src/web/savedModel';
 import { zipStore, crc32 } from '../../src/web/zipStore';
 import { buildBrowserBundle, browserPlugin } from '../../src/web/build';
 
-test('savedModelFiles gives savePruned\'s bytes; the stored zip round-trips and loads as a model', async () => {
+test("savedModelFiles gives savePruned's bytes; the stored zip round-trips and loads as a model", async () => {
   const loaded = await stories260K();
   assert.equal(web.PRUNED_FORMAT, PRUNED_FORMAT);
   assert.equal(web.PRUNED_VERSION, PRUNED_VERSION);
   // a pruned model: remove the first two units of every module
-  const mask = Object.fromEntries(moduleSpecs(loaded.model.config, loaded.model.weights).map((s) => [s.id, Uint8Array.from(s.units, (_, u) => (u < 2 ? 1 : 0))]));
+  const mask = Object.fromEntries(
+    moduleSpecs(loaded.model.config, loaded.model.weights).map((s) => [s.id, Uint8Array.from(s.units, (_, u) => (u < 2 ? 1 : 0))]),
+  );
   const model = sliceModel(loaded.model, mask);
   const report = { method: 'structprune', note: 'ünïcode ✓', n: 1.5 };
   const dir = tmpDir('web-saved');
   savePruned({ ...loaded, model }, dir, { report });
   const files = web.savedModelFiles(model, fs.readFileSync(path.join(dir, 'tokenizer.bin')), report);
   assert.deepEqual(Object.keys(files).sort(), fs.readdirSync(dir).sort());
-  for (const [name, bytes] of Object.entries(files)) assert.ok(Buffer.from(bytes).equals(fs.readFileSync(path.join(dir, name))), `${name} differs from savePruned's`);
+  for (const [name, bytes] of Object.entries(files))
+    assert.ok(Buffer.from(bytes).equals(fs.readFileSync(path.join(dir, name))), `${name} differs from savePruned's`);
 
   const zip = Buffer.from(zipStore(files));
   const out = tmpDir('web-unzipped');
@@ -60,8 +63,17 @@ test('the page bundle builds with the browser backend, and a node built-in in ou
   const esbuild = await import('esbuild');
   await assert.rejects(
     esbuild.build({
-      stdin: { contents: "import { readFileSync } from 'fs'; console.log(readFileSync);", resolveDir: path.join(__dirname, '..', '..', 'src', 'web'), sourcefile: 'bad.ts', loader: 'ts' },
-      bundle: true, write: false, platform: 'browser', logLevel: 'silent', plugins: [browserPlugin()],
+      stdin: {
+        contents: "import { readFileSync } from 'fs'; console.log(readFileSync);",
+        resolveDir: path.join(__dirname, '..', '..', 'src', 'web'),
+        sourcefile: 'bad.ts',
+        loader: 'ts',
+      },
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      logLevel: 'silent',
+      plugins: [browserPlugin()],
     }),
     /node built-in "fs" imported by .* cannot run in the browser/,
   );

@@ -18,7 +18,11 @@ after(async () => {
   await web?.close();
 });
 
-interface RawResponse { status: number; headers: string; body: Buffer }
+interface RawResponse {
+  status: number;
+  headers: string;
+  body: Buffer;
+}
 
 /** Send raw bytes; parse status line, headers and body of the (single, closed) response. */
 function raw(request: string): Promise<RawResponse> {
@@ -57,10 +61,18 @@ test('serves the page, its bundle, plotly, the wasm files and the data slices', 
   assert.equal(index.status, 200);
   assert.match(index.body.toString(), /<title>StructPrune live/);
   assert.ok(index.headers.toLowerCase().includes(`content-security-policy: ${CONTENT_SECURITY_POLICY.toLowerCase()}`));
-  for (const [p, type] of [['/app.js', 'text/javascript'], ['/style.css', 'text/css'], ['/vendor/plotly.min.js', 'text/javascript'],
-    ['/wasm/tfjs-backend-wasm-simd.wasm', 'application/wasm'], ['/wasm/tfjs-backend-wasm.wasm', 'application/wasm'],
-    ['/data/stories260K.bin', 'application/octet-stream'], ['/data/tok512.bin', 'application/octet-stream'],
-    ['/data/calibration.txt', 'text/plain'], ['/data/validation.txt', 'text/plain'], ['/data/manifest.json', 'application/json']] as const) {
+  for (const [p, type] of [
+    ['/app.js', 'text/javascript'],
+    ['/style.css', 'text/css'],
+    ['/vendor/plotly.min.js', 'text/javascript'],
+    ['/wasm/tfjs-backend-wasm-simd.wasm', 'application/wasm'],
+    ['/wasm/tfjs-backend-wasm.wasm', 'application/wasm'],
+    ['/data/stories260K.bin', 'application/octet-stream'],
+    ['/data/tok512.bin', 'application/octet-stream'],
+    ['/data/calibration.txt', 'text/plain'],
+    ['/data/validation.txt', 'text/plain'],
+    ['/data/manifest.json', 'application/json'],
+  ] as const) {
     const r = await get(p);
     assert.equal(r.status, 200, p);
     assert.match(r.headers.toLowerCase(), new RegExp(`content-type: ${type}`), p);
@@ -77,13 +89,39 @@ test('serves the page, its bundle, plotly, the wasm files and the data slices', 
 
 test('path traversal in every encoding is refused with 4xx and never returns a file outside the served set', async () => {
   const targets = [
-    '/../package.json', '/../../package.json', '/static/../../server.ts', '/data/../../../package.json',
-    '/%2e%2e/package.json', '/%2E%2E/%2E%2E/package.json', '/..%2fpackage.json', '/%2e%2e%2fpackage.json', '/.%2e/package.json',
-    '/%252e%252e/package.json', '/%252e%252e%252fpackage.json', '/%25252e%25252e/package.json',
-    '/..%5cpackage.json', '/..\\package.json', '/%c0%ae%c0%ae/package.json', '/%e0%80%ae%e0%80%ae/package.json',
-    '/%00', '/index.html%00.png', '//etc/passwd', '/./index.html', '/etc/passwd', '/server.ts', '/build.ts', '/static',
-    '/static/', '/data/', '/wasm/', '/vendor/', '/node_modules/plotly.js-dist-min/package.json', '/%', '/%zz',
-    'http://127.0.0.1/../package.json', '*',
+    '/../package.json',
+    '/../../package.json',
+    '/static/../../server.ts',
+    '/data/../../../package.json',
+    '/%2e%2e/package.json',
+    '/%2E%2E/%2E%2E/package.json',
+    '/..%2fpackage.json',
+    '/%2e%2e%2fpackage.json',
+    '/.%2e/package.json',
+    '/%252e%252e/package.json',
+    '/%252e%252e%252fpackage.json',
+    '/%25252e%25252e/package.json',
+    '/..%5cpackage.json',
+    '/..\\package.json',
+    '/%c0%ae%c0%ae/package.json',
+    '/%e0%80%ae%e0%80%ae/package.json',
+    '/%00',
+    '/index.html%00.png',
+    '//etc/passwd',
+    '/./index.html',
+    '/etc/passwd',
+    '/server.ts',
+    '/build.ts',
+    '/static',
+    '/static/',
+    '/data/',
+    '/wasm/',
+    '/vendor/',
+    '/node_modules/plotly.js-dist-min/package.json',
+    '/%',
+    '/%zz',
+    'http://127.0.0.1/../package.json',
+    '*',
   ];
   for (const t of targets) {
     const r = await get(t);

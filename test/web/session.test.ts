@@ -14,7 +14,10 @@ import { generate } from '../../src/model/generate';
 
 test('session: step-by-step ADMM + finalize equals prune() (mask, report, perplexity), without leaks', async () => {
   const loaded = await stories260K();
-  const pm = pageModel(fs.readFileSync(await dataFile('stories260K')), fs.readFileSync(await dataFile('tok512')), { name: 'stories260K', sha256: loaded.model.source.sha256 });
+  const pm = pageModel(fs.readFileSync(await dataFile('stories260K')), fs.readFileSync(await dataFile('tok512')), {
+    name: 'stories260K',
+    sha256: loaded.model.source.sha256,
+  });
   assert.deepEqual(pm.model.config, loaded.model.config);
   const ids = await corpusIds(pm.codec, 'tinystories-train');
   const spec = { samples: 6, seqlen: 64, seed: 3 };
@@ -63,6 +66,9 @@ test('session: stateMask and pageGenerate match the library', async () => {
   const problem = await admmProblem(cal, 0.2, {});
   const s0 = (await advance(problem, null))!;
   const mask = stateMask(problem, s0);
-  assert.deepEqual(Object.keys(mask), problem.modules.map((m) => m.id));
+  assert.deepEqual(
+    Object.keys(mask),
+    problem.modules.map((m) => m.id),
+  );
   problem.modules.forEach((m, i) => assert.equal(mask[m.id], s0.modules[i].removed));
 });

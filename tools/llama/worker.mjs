@@ -47,8 +47,13 @@ async function main() {
   const nVocab = Number(meta[meta.general.architecture]?.vocab_size ?? meta.tokenizer.ggml.tokens.length);
   const ctxSize = req.contextSize ?? model.trainContextSize;
   const context = await model.createContext({
-    contextSize: ctxSize, batchSize: ctxSize, threads: req.threads ?? 1, flashAttention: false,
-    experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32', sequences: 1,
+    contextSize: ctxSize,
+    batchSize: ctxSize,
+    threads: req.threads ?? 1,
+    flashAttention: false,
+    experimentalKvCacheKeyType: 'F32',
+    experimentalKvCacheValueType: 'F32',
+    sequences: 1,
   });
   const seq = context.getSequence();
   let reply;
@@ -84,7 +89,7 @@ async function main() {
   } else if (req.op === 'bench') {
     const pp = [];
     const tg = [];
-    const prompt = Array.from({ length: req.prompt }, (_, i) => 3 + (i * 7919) % (nVocab - 3));
+    const prompt = Array.from({ length: req.prompt }, (_, i) => 3 + ((i * 7919) % (nVocab - 3)));
     for (let r = 0; r < (req.repeats ?? 3); r++) {
       await seq.clearHistory();
       let t0 = performance.now();

@@ -13,15 +13,28 @@ export function benchTable(records: readonly BenchRecord[]): string {
   return table(
     ['name', 'variant', 'seconds', 'GFLOP/s', 'tokens/s', 'ratio', 'backend', 'blas', 'attention', 'note'],
     records.map((r) => [
-      r.name, r.variant, r.seconds.toFixed(r.seconds < 10 ? 3 : 1), r.gflops === undefined ? '' : r.gflops.toFixed(1), r.tokensPerSecond === undefined ? '' : r.tokensPerSecond.toFixed(0),
-      r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`, r.backend, r.blas, r.attention ?? '', r.note ?? '',
+      r.name,
+      r.variant,
+      r.seconds.toFixed(r.seconds < 10 ? 3 : 1),
+      r.gflops === undefined ? '' : r.gflops.toFixed(1),
+      r.tokensPerSecond === undefined ? '' : r.tokensPerSecond.toFixed(0),
+      r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
+      r.backend,
+      r.blas,
+      r.attention ?? '',
+      r.note ?? '',
     ]),
   );
 }
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { only: { type: 'string' }, baseline: { type: 'boolean', default: false } });
-  const only = values.only === undefined ? undefined : String(values.only).split(',').map((s) => s.trim()) as BenchName[];
+  const only =
+    values.only === undefined
+      ? undefined
+      : (String(values.only)
+          .split(',')
+          .map((s) => s.trim()) as BenchName[]);
   for (const n of only ?? []) if (!BENCH_NAMES.includes(n)) throw new UsageError(`--only: unknown measurement "${n}" (${BENCH_NAMES.join('|')})`);
   const records: BenchRecord[] = [];
   for await (const r of runBench({ only, baseline: !!values.baseline, dataDir: values['data-dir'] as string | undefined })) {

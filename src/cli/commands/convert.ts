@@ -13,14 +13,25 @@ export const usage = `structprune convert [--model stories260K|FILE|DIR] --to hf
   new or empty folder, or one holding only such a checkpoint (replaced as a whole).`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { model: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' }, dtype: { type: 'string' }, tokenizer: { type: 'string' } });
+  const { values } = parse(argv, {
+    model: { type: 'string' },
+    to: { type: 'string' },
+    out: { type: 'string' },
+    dtype: { type: 'string' },
+    tokenizer: { type: 'string' },
+  });
   choice(values, 'to', ['hf'] as const);
   const out = str(values, 'out');
   checkFlag('out', () => checkOutputDir(out, isSavedHfDir, { inputs: [values.model as string | undefined, values.tokenizer as string | undefined] }));
-  const loaded = await loadModel(str(values, 'model', DEFAULT_MODEL), { dataDir: values['data-dir'] as string | undefined, tokenizer: values.tokenizer as string | undefined });
+  const loaded = await loadModel(str(values, 'model', DEFAULT_MODEL), {
+    dataDir: values['data-dir'] as string | undefined,
+    tokenizer: values.tokenizer as string | undefined,
+  });
   checkFlag('out', () => checkOutputDir(out, isSavedHfDir, { inputs: [loaded.model.source.path] }));
   if (loaded.model.config.layers) {
-    throw new UsageError('convert: a pruned model cannot be written as a Hugging Face checkpoint: its layers have different widths (kept heads and FFN units per layer), and HF LlamaConfig/OPTConfig hold one width for all layers; keep it in the project format (docs/FORMAT.md)');
+    throw new UsageError(
+      'convert: a pruned model cannot be written as a Hugging Face checkpoint: its layers have different widths (kept heads and FFN units per layer), and HF LlamaConfig/OPTConfig hold one width for all layers; keep it in the project format (docs/FORMAT.md)',
+    );
   }
   const src = loaded.tokenizerSource;
   const tokenizer = src?.kind === 'llama2c' ? llama2cToHfTokenizer(loadTokenizer(src.file, loaded.model.config.vocabSize)) : undefined;

@@ -21,12 +21,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (sub !== 'fetch' || positionals.length > 1) throw new UsageError(`unknown data subcommand "${positionals.join(' ')}"\n${usage}`);
   const results = await fetchData({
-    dataDir, from: values.from as string | undefined, force: !!values.force,
+    dataDir,
+    from: values.from as string | undefined,
+    force: !!values.force,
     ids: values.ids ? (String(values.ids).split(',') as never) : undefined,
     onProgress: (p) => {
-      if (!values.json && (p.phase === 'done' || p.phase === 'present' || p.phase === 'retry' || p.phase === 'failed')) cliIO.current.err(`${p.path}: ${p.phase}${p.message ? ` (${p.message})` : ''}\n`);
+      if (!values.json && (p.phase === 'done' || p.phase === 'present' || p.phase === 'retry' || p.phase === 'failed'))
+        cliIO.current.err(`${p.path}: ${p.phase}${p.message ? ` (${p.message})` : ''}\n`);
     },
   });
-  emit(!!values.json, { dataDir: locateDataDir({ dataDir }).dir, files: results }, () => results.map((r) => `${r.path}: ${r.status} (${r.bytes} bytes)`).join('\n'));
+  emit(!!values.json, { dataDir: locateDataDir({ dataDir }).dir, files: results }, () =>
+    results.map((r) => `${r.path}: ${r.status} (${r.bytes} bytes)`).join('\n'),
+  );
   return 0;
 }

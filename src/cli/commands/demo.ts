@@ -23,10 +23,14 @@ export async function run(argv: string[]): Promise<number> {
   const files = await fetchData({ dataDir, from: values.from as string | undefined, ids: ['stories260K', 'tok512', 'tinystories-val', 'tinystories-train'] });
   log(`data: ${files.map((f) => `${f.id} ${f.status}`).join(', ')}`);
   const loaded = await loadModel(DEFAULT_MODEL, { dataDir });
-  log(`pruning ${DEFAULT_MODEL} to sparsity ${sparsity} with local and StructPrune (${CALIBRATION_DEFAULTS.samples} × ${CALIBRATION_DEFAULTS.seqlen} calibration tokens, seed ${CALIBRATION_DEFAULTS.seed}), evaluating on tinystories-val`);
+  log(
+    `pruning ${DEFAULT_MODEL} to sparsity ${sparsity} with local and StructPrune (${CALIBRATION_DEFAULTS.samples} × ${CALIBRATION_DEFAULTS.seqlen} calibration tokens, seed ${CALIBRATION_DEFAULTS.seed}), evaluating on tinystories-val`,
+  );
   const bar = progress(!values.json);
   const rows = await sweep(loaded, {
-    dataDir, dataset: 'tinystories-val', sparsities: [sparsity],
+    dataDir,
+    dataset: 'tinystories-val',
+    sparsities: [sparsity],
     methods: [
       { label: 'local', method: 'local' },
       { label: 'structprune', method: 'structprune' },
@@ -34,7 +38,8 @@ export async function run(argv: string[]): Promise<number> {
       { label: 'structprune:uniform', method: 'structprune', allocation: 'uniform' },
     ],
     maxWindows: maxWin,
-    onProgress: (s, d, t) => bar.update(s, d, t), onRow: () => bar.done(),
+    onProgress: (s, d, t) => bar.update(s, d, t),
+    onRow: () => bar.done(),
   });
   bar.done();
   emit(!!values.json, { rows }, () => rowsTable(rows));

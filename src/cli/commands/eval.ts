@@ -24,7 +24,16 @@ export function modelLabel(m: Model): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { model: { type: 'string' }, dataset: { type: 'string' }, text: { type: 'string' }, seqlen: { type: 'string' }, 'max-windows': { type: 'string' }, tokenizer: { type: 'string' }, engine: { type: 'string' }, threads: { type: 'string' } });
+  const { values } = parse(argv, {
+    model: { type: 'string' },
+    dataset: { type: 'string' },
+    text: { type: 'string' },
+    seqlen: { type: 'string' },
+    'max-windows': { type: 'string' },
+    tokenizer: { type: 'string' },
+    engine: { type: 'string' },
+    threads: { type: 'string' },
+  });
   if (values.text !== undefined && values.dataset !== undefined) throw new UsageError('give --dataset or --text, not both');
   const source = values.text !== undefined ? readTextFile(String(values.text)) : choice(values, 'dataset', CORPUS_NAMES);
   const maxWin = maxWindows(values);
@@ -44,20 +53,44 @@ export async function run(argv: string[]): Promise<number> {
   bar.done();
   const model = modelLabel(loaded.model);
   const info = backendInfo();
-  emit(!!values.json, { model, dataset: r.dataset, ppl: r.ppl, nll: r.nll, windows: r.windows, tokens: r.tokens, seconds: r.seconds, backend: info.name, adapter: info.webgpu?.adapter.description ?? null }, () =>
-    `${model} on ${r.dataset}: ppl ${r.ppl.toFixed(4)} (nll ${r.nll.toFixed(4)}, ${r.windows} windows × ${r.seqlen}, ${r.tokens} predicted tokens, ${r.seconds.toFixed(1)} s)`);
+  emit(
+    !!values.json,
+    {
+      model,
+      dataset: r.dataset,
+      ppl: r.ppl,
+      nll: r.nll,
+      windows: r.windows,
+      tokens: r.tokens,
+      seconds: r.seconds,
+      backend: info.name,
+      adapter: info.webgpu?.adapter.description ?? null,
+    },
+    () =>
+      `${model} on ${r.dataset}: ppl ${r.ppl.toFixed(4)} (nll ${r.nll.toFixed(4)}, ${r.windows} windows × ${r.seqlen}, ${r.tokens} predicted tokens, ${r.seconds.toFixed(1)} s)`,
+  );
   return 0;
 }
 
-async function runLlamaCpp(values: Record<string, unknown>, dataset: (typeof CORPUS_NAMES)[number], dataDir: string | undefined, maxWindows: number | undefined): Promise<number> {
+async function runLlamaCpp(
+  values: Record<string, unknown>,
+  dataset: (typeof CORPUS_NAMES)[number],
+  dataDir: string | undefined,
+  maxWindows: number | undefined,
+): Promise<number> {
   const file = str(values, 'model', '');
   if (!file.endsWith('.gguf')) throw new UsageError('--engine llama.cpp needs --model FILE.gguf (see structprune export --format gguf)');
   const r = await evaluateGguf(file, dataset, {
-    dataDir, threads: num(values, 'threads', 1, { min: 1, int: true }),
+    dataDir,
+    threads: num(values, 'threads', 1, { min: 1, int: true }),
     seqlen: values.seqlen === undefined ? undefined : num(values, 'seqlen', 0, { min: 2, int: true }),
     maxWindows,
   });
-  emit(!!values.json, { ppl: r.ppl, nll: r.nll, windows: r.windows, tokens: r.tokens, seconds: r.seconds, engine: 'llama.cpp' }, () =>
-    `${file} (llama.cpp) on ${dataset}: ppl ${r.ppl.toFixed(4)} (nll ${r.nll.toFixed(4)}, ${r.windows} windows × ${r.seqlen}, ${r.tokens} predicted tokens, ${r.seconds.toFixed(1)} s)`);
+  emit(
+    !!values.json,
+    { ppl: r.ppl, nll: r.nll, windows: r.windows, tokens: r.tokens, seconds: r.seconds, engine: 'llama.cpp' },
+    () =>
+      `${file} (llama.cpp) on ${dataset}: ppl ${r.ppl.toFixed(4)} (nll ${r.nll.toFixed(4)}, ${r.windows} windows × ${r.seqlen}, ${r.tokens} predicted tokens, ${r.seconds.toFixed(1)} s)`,
+  );
   return 0;
 }

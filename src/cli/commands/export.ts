@@ -11,14 +11,26 @@ export const usage = `structprune export --format gguf [--model stories260K|FILE
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    format: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' }, dtype: { type: 'string' }, force: { type: 'boolean', default: false }, tokenizer: { type: 'string' },
+    format: { type: 'string' },
+    model: { type: 'string' },
+    out: { type: 'string' },
+    dtype: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    tokenizer: { type: 'string' },
   });
   choice(values, 'format', ['gguf'] as const);
   const out = str(values, 'out');
   const dtype = choice(values, 'dtype', ['f32', 'f16'] as const, 'f32');
   if (fs.existsSync(out) && !values.force) throw new UsageError(`--out ${out} exists: pass --force to replace it`);
-  const loaded = await loadModel(str(values, 'model', DEFAULT_MODEL), { dataDir: values['data-dir'] as string | undefined, tokenizer: values.tokenizer as string | undefined });
+  const loaded = await loadModel(str(values, 'model', DEFAULT_MODEL), {
+    dataDir: values['data-dir'] as string | undefined,
+    tokenizer: values.tokenizer as string | undefined,
+  });
   const r = exportGguf(loaded, out, { dtype, force: !!values.force });
-  emit(!!values.json, r, () => [`wrote ${out}: ${r.arch}, ${r.dtype}, ${r.tensors} tensors, ${r.bytes.toLocaleString('en-US')} bytes`, ...r.fixes.map((f) => `  workaround ${f}`)].join('\n'));
+  emit(!!values.json, r, () =>
+    [`wrote ${out}: ${r.arch}, ${r.dtype}, ${r.tensors} tensors, ${r.bytes.toLocaleString('en-US')} bytes`, ...r.fixes.map((f) => `  workaround ${f}`)].join(
+      '\n',
+    ),
+  );
   return 0;
 }

@@ -21,20 +21,40 @@ export const usage = `structprune fixture --arch opt|llama [--preset opt-125m] [
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    arch: { type: 'string' }, layers: { type: 'string' }, 'd-model': { type: 'string' }, heads: { type: 'string' }, 'kv-heads': { type: 'string' }, ff: { type: 'string' },
-    vocab: { type: 'string' }, 'max-seq': { type: 'string' }, preset: { type: 'string' }, 'word-embed-proj-dim': { type: 'string' }, 'post-norm': { type: 'boolean', default: false }, seed: { type: 'string' }, out: { type: 'string' },
+    arch: { type: 'string' },
+    layers: { type: 'string' },
+    'd-model': { type: 'string' },
+    heads: { type: 'string' },
+    'kv-heads': { type: 'string' },
+    ff: { type: 'string' },
+    vocab: { type: 'string' },
+    'max-seq': { type: 'string' },
+    preset: { type: 'string' },
+    'word-embed-proj-dim': { type: 'string' },
+    'post-norm': { type: 'boolean', default: false },
+    seed: { type: 'string' },
+    out: { type: 'string' },
   });
-  const preset = values.preset === undefined ? undefined : FIXTURE_PRESETS[choice(values, 'preset', Object.keys(FIXTURE_PRESETS) as (keyof typeof FIXTURE_PRESETS)[])];
+  const preset =
+    values.preset === undefined ? undefined : FIXTURE_PRESETS[choice(values, 'preset', Object.keys(FIXTURE_PRESETS) as (keyof typeof FIXTURE_PRESETS)[])];
   const opt = (k: string, fallback?: number) => (values[k] === undefined ? fallback : num(values, k, 0, { min: 1, int: true }));
   const arch = choice(values, 'arch', ['opt', 'llama'] as const);
   if (preset && preset.arch !== arch) throw new UsageError(`--preset is an ${preset.arch} configuration; use --arch ${preset.arch}`);
   const out = str(values, 'out');
   checkFlag('out', () => checkOutputDir(out, isSavedHfDir));
   const { files, model } = writeFixture({
-    arch, layers: num(values, 'layers', preset?.layers ?? 2, { min: 1, int: true }), dModel: num(values, 'd-model', preset?.dModel ?? 64, { min: 2, int: true }),
-    nHeads: opt('heads', preset?.nHeads), nKvHeads: opt('kv-heads'), dFF: opt('ff', preset?.dFF), vocabSize: opt('vocab', preset?.vocabSize), maxSeq: opt('max-seq', preset?.maxSeq),
-    wordEmbedProjDim: opt('word-embed-proj-dim'), doLayerNormBefore: arch === 'opt' ? !values['post-norm'] : undefined,
-    seed: num(values, 'seed', 0, { int: true }), out,
+    arch,
+    layers: num(values, 'layers', preset?.layers ?? 2, { min: 1, int: true }),
+    dModel: num(values, 'd-model', preset?.dModel ?? 64, { min: 2, int: true }),
+    nHeads: opt('heads', preset?.nHeads),
+    nKvHeads: opt('kv-heads'),
+    dFF: opt('ff', preset?.dFF),
+    vocabSize: opt('vocab', preset?.vocabSize),
+    maxSeq: opt('max-seq', preset?.maxSeq),
+    wordEmbedProjDim: opt('word-embed-proj-dim'),
+    doLayerNormBefore: arch === 'opt' ? !values['post-norm'] : undefined,
+    seed: num(values, 'seed', 0, { int: true }),
+    out,
   });
   emit(!!values.json, { out, files, config: model.config }, () => `wrote ${files.join(', ')} to ${out}`);
   return 0;

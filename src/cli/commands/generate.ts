@@ -7,8 +7,18 @@ export const usage = `structprune generate [--model stories260K|FILE|DIR] [--ste
   Sample from the model as llama2.c run.c does (temperature 0 = greedy). --json prints {"ids":[…],"text":"…"}.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { model: { type: 'string' }, steps: { type: 'string' }, temperature: { type: 'string' }, seed: { type: 'string' }, prompt: { type: 'string' }, tokenizer: { type: 'string' } });
-  const loaded = await loadModel(str(values, 'model', DEFAULT_MODEL), { dataDir: values['data-dir'] as string | undefined, tokenizer: values.tokenizer as string | undefined });
+  const { values } = parse(argv, {
+    model: { type: 'string' },
+    steps: { type: 'string' },
+    temperature: { type: 'string' },
+    seed: { type: 'string' },
+    prompt: { type: 'string' },
+    tokenizer: { type: 'string' },
+  });
+  const loaded = await loadModel(str(values, 'model', DEFAULT_MODEL), {
+    dataDir: values['data-dir'] as string | undefined,
+    tokenizer: values.tokenizer as string | undefined,
+  });
   const prompt = values.prompt !== undefined ? loaded.codec.encode(String(values.prompt), { bos: true }) : undefined;
   const ids = await generate(loaded.model, {
     steps: num(values, 'steps', 200, { min: 1, int: true }),

@@ -11,13 +11,18 @@ export const usage = `structprune logits [--model stories260K|FILE|DIR] --ids 2,
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { model: { type: 'string' }, ids: { type: 'string' }, tokenizer: { type: 'string' } });
-  const ids = str(values, 'ids').split(',').map((s) => {
-    const v = Number(s);
-    if (!Number.isInteger(v) || v < 0) throw new UsageError(`--ids must be comma-separated token ids, got "${s}"`);
-    return v;
-  });
+  const ids = str(values, 'ids')
+    .split(',')
+    .map((s) => {
+      const v = Number(s);
+      if (!Number.isInteger(v) || v < 0) throw new UsageError(`--ids must be comma-separated token ids, got "${s}"`);
+      return v;
+    });
   await initBackend();
-  const { model } = await loadModel(str(values, 'model', DEFAULT_MODEL), { dataDir: values['data-dir'] as string | undefined, tokenizer: values.tokenizer as string | undefined });
+  const { model } = await loadModel(str(values, 'model', DEFAULT_MODEL), {
+    dataDir: values['data-dir'] as string | undefined,
+    tokenizer: values.tokenizer as string | undefined,
+  });
   if (ids.some((i) => i >= model.config.vocabSize)) throw new UsageError(`--ids: every id must be < vocab size ${model.config.vocabSize}`);
   const dm = toDevice(model);
   let rows: number[][];
@@ -28,6 +33,16 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     dm.dispose();
   }
-  emit(!!values.json, { logits: rows }, () => rows.map((r, i) => `${ids[i]}: ${r.slice(0, 8).map((x) => x.toFixed(4)).join(' ')} …`).join('\n'));
+  emit(!!values.json, { logits: rows }, () =>
+    rows
+      .map(
+        (r, i) =>
+          `${ids[i]}: ${r
+            .slice(0, 8)
+            .map((x) => x.toFixed(4))
+            .join(' ')} …`,
+      )
+      .join('\n'),
+  );
   return 0;
 }

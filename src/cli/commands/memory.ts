@@ -20,11 +20,25 @@ const MB = (b: number) => (b / 2 ** 20).toFixed(1);
 const GB = (b: number) => (b / 2 ** 30).toFixed(1);
 
 function experimentText(r: MemoryExperimentResult): string {
-  const fits = Object.entries(r.fit).map(([m, f]) => `${m}: peak ∝ params^${f!.exponent.toFixed(3)} (r² ${f!.r2.toFixed(4)}); analytic model ^${r.predictedFit[m as MemoryMethod]!.exponent.toFixed(3)}`);
+  const fits = Object.entries(r.fit).map(
+    ([m, f]) =>
+      `${m}: peak ∝ params^${f!.exponent.toFixed(3)} (r² ${f!.r2.toFixed(4)}); analytic model ^${r.predictedFit[m as MemoryMethod]!.exponent.toFixed(3)}`,
+  );
   return [
     table(
       ['member', 'method', 'params', 'peak MiB', 'model MiB', 'meas/model', 'wasm heap MiB', 'GPU peak MiB', 'maxRSS MiB', 'prune s'],
-      r.points.map((p) => [p.label, p.method, p.params, MB(p.peakBytes), MB(p.predictedPeakBytes), p.measuredOverPredicted.toFixed(3), p.wasmHeapBytes === null ? '' : MB(p.wasmHeapBytes), p.gpuPeakBytes == null ? '' : MB(p.gpuPeakBytes), MB(p.maxRssBytes), p.seconds.toFixed(1)]),
+      r.points.map((p) => [
+        p.label,
+        p.method,
+        p.params,
+        MB(p.peakBytes),
+        MB(p.predictedPeakBytes),
+        p.measuredOverPredicted.toFixed(3),
+        p.wasmHeapBytes === null ? '' : MB(p.wasmHeapBytes),
+        p.gpuPeakBytes == null ? '' : MB(p.gpuPeakBytes),
+        MB(p.maxRssBytes),
+        p.seconds.toFixed(1),
+      ]),
     ),
     ...fits,
     `settings: ${JSON.stringify(r.settings)}; wall time ${r.wallSeconds.toFixed(0)} s`,
@@ -34,8 +48,30 @@ function experimentText(r: MemoryExperimentResult): string {
 function tableText(rows: MemoryTableRow[]): string {
   return [
     table(
-      ['model', 'params', 'params/layer', 'global fp32 GiB', 'global fp16 GiB', '(weights fp32)', 'structprune fp32 GiB', 'structprune fp16 GiB', 'phase', 'ratio'],
-      rows.map((r) => [r.model, r.params, r.paramsPerLayer, GB(r.global.fp32), GB(r.global.fp16), GB(r.global.weightsFp32), GB(r.structprune.fp32), GB(r.structprune.fp16), r.structprune.phase, r.ratio.toFixed(1)]),
+      [
+        'model',
+        'params',
+        'params/layer',
+        'global fp32 GiB',
+        'global fp16 GiB',
+        '(weights fp32)',
+        'structprune fp32 GiB',
+        'structprune fp16 GiB',
+        'phase',
+        'ratio',
+      ],
+      rows.map((r) => [
+        r.model,
+        r.params,
+        r.paramsPerLayer,
+        GB(r.global.fp32),
+        GB(r.global.fp16),
+        GB(r.global.weightsFp32),
+        GB(r.structprune.fp32),
+        GB(r.structprune.fp16),
+        r.structprune.phase,
+        r.ratio.toFixed(1),
+      ]),
     ),
     `Predicted peak device memory of this implementation (src/experiments/memoryModel.ts), windows of ${rows[0]?.seqlen} tokens, one window per pass.`,
   ].join('\n');
@@ -43,8 +79,15 @@ function tableText(rows: MemoryTableRow[]): string {
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    family: { type: 'string' }, methods: { type: 'string' }, sizes: { type: 'string' }, samples: { type: 'string' }, seqlen: { type: 'string' },
-    sparsity: { type: 'string' }, iterations: { type: 'string' }, seed: { type: 'string' }, table: { type: 'boolean', default: false },
+    family: { type: 'string' },
+    methods: { type: 'string' },
+    sizes: { type: 'string' },
+    samples: { type: 'string' },
+    seqlen: { type: 'string' },
+    sparsity: { type: 'string' },
+    iterations: { type: 'string' },
+    seed: { type: 'string' },
+    table: { type: 'boolean', default: false },
   });
   if (values.table) {
     const rows = memoryTable({ seqlen: num(values, 'seqlen', 2048, { min: 2, int: true }) });
@@ -62,7 +105,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const bar = progress(!values.json);
   const r = await memoryExperiment({
-    family, methods, sizes,
+    family,
+    methods,
+    sizes,
     samples: num(values, 'samples', 4, { min: 1, int: true }),
     seqlen: num(values, 'seqlen', 8, { min: 2, int: true }),
     sparsity: num(values, 'sparsity', 0.3, { min: 0, max: 0.99 }),

@@ -36,11 +36,32 @@ export const usage = `structprune prune [--model stories260K|FILE|DIR] --method 
   --json prints the report as one JSON line.`;
 
 export const PRUNE_OPTIONS = {
-  model: { type: 'string' }, method: { type: 'string' }, sparsity: { type: 'string' }, 'calib-samples': { type: 'string' }, 'calib-seqlen': { type: 'string' },
-  'calib-dataset': { type: 'string' }, seed: { type: 'string' }, weighting: { type: 'string' }, damp: { type: 'string' }, sequential: { type: 'boolean', default: false },
-  allocation: { type: 'string' }, temperature: { type: 'string' }, iterations: { type: 'string' }, rho0: { type: 'string' }, kappa: { type: 'string' },
-  'calib-text': { type: 'string' }, force: { type: 'boolean', default: false }, 'held-out': { type: 'string' }, variant: { type: 'string' },
-  checkpoint: { type: 'string' }, trace: { type: 'string' }, report: { type: 'string' }, out: { type: 'string' }, eval: { type: 'string' }, 'max-windows': { type: 'string' }, tokenizer: { type: 'string' },
+  model: { type: 'string' },
+  method: { type: 'string' },
+  sparsity: { type: 'string' },
+  'calib-samples': { type: 'string' },
+  'calib-seqlen': { type: 'string' },
+  'calib-dataset': { type: 'string' },
+  seed: { type: 'string' },
+  weighting: { type: 'string' },
+  damp: { type: 'string' },
+  sequential: { type: 'boolean', default: false },
+  allocation: { type: 'string' },
+  temperature: { type: 'string' },
+  iterations: { type: 'string' },
+  rho0: { type: 'string' },
+  kappa: { type: 'string' },
+  'calib-text': { type: 'string' },
+  force: { type: 'boolean', default: false },
+  'held-out': { type: 'string' },
+  variant: { type: 'string' },
+  checkpoint: { type: 'string' },
+  trace: { type: 'string' },
+  report: { type: 'string' },
+  out: { type: 'string' },
+  eval: { type: 'string' },
+  'max-windows': { type: 'string' },
+  tokenizer: { type: 'string' },
 } as const;
 
 const ADMM_ONLY = ['allocation', 'temperature', 'iterations', 'rho0', 'kappa', 'checkpoint'] as const;
@@ -64,7 +85,8 @@ export async function run(argv: string[]): Promise<number> {
   const files = { trace: values.trace as string | undefined, report: values.report as string | undefined };
   if (files.trace && files.report && path.resolve(files.trace) === path.resolve(files.report)) throw new UsageError('--trace and --report name the same file');
   const checkFiles = (extra: (string | undefined)[]) => {
-    for (const [flag, f] of Object.entries(files)) if (f) checkFlag(flag, () => checkOutputFile(f, { force, inputs: [...inputs, ...extra, values.out as string | undefined] }));
+    for (const [flag, f] of Object.entries(files))
+      if (f) checkFlag(flag, () => checkOutputFile(f, { force, inputs: [...inputs, ...extra, values.out as string | undefined] }));
   };
   checkFiles([]);
   const loaded = await loadModel(modelSpec, { dataDir, tokenizer: values.tokenizer as string | undefined });
@@ -98,15 +120,28 @@ interface Checked {
 
 async function runPrune(values: Values, c: Checked): Promise<number> {
   const { dataDir, method, sparsity, evals, loaded } = c;
-  const calib = await calibrationWindows(loaded, {
-    corpus: values['calib-dataset'] === undefined ? undefined : choice(values, 'calib-dataset', CORPUS_NAMES),
-    text: c.calibText,
-    samples: num(values, 'calib-samples', CALIBRATION_DEFAULTS.samples, { min: 1, int: true }),
-    seqlen: num(values, 'calib-seqlen', CALIBRATION_DEFAULTS.seqlen, { min: 2, max: loaded.model.config.maxSeq, int: true }),
-    seed: num(values, 'seed', CALIBRATION_DEFAULTS.seed, { int: true }),
-  }, { dataDir });
+  const calib = await calibrationWindows(
+    loaded,
+    {
+      corpus: values['calib-dataset'] === undefined ? undefined : choice(values, 'calib-dataset', CORPUS_NAMES),
+      text: c.calibText,
+      samples: num(values, 'calib-samples', CALIBRATION_DEFAULTS.samples, { min: 1, int: true }),
+      seqlen: num(values, 'calib-seqlen', CALIBRATION_DEFAULTS.seqlen, { min: 2, max: loaded.model.config.maxSeq, int: true }),
+      seed: num(values, 'seed', CALIBRATION_DEFAULTS.seed, { int: true }),
+    },
+    { dataDir },
+  );
   const heldOutN = num(values, 'held-out', Math.min(HELD_OUT_SAMPLES, calib.samples), { min: 0, int: true });
-  const heldOut = heldOutN > 0 ? await heldOutWindows(loaded, c.calibText ? { text: c.calibText, seqlen: calib.seqlen, seed: calib.seed } : { corpus: calib.corpus as CorpusName, seqlen: calib.seqlen, seed: calib.seed }, { dataDir, samples: heldOutN }) : undefined;
+  const heldOut =
+    heldOutN > 0
+      ? await heldOutWindows(
+          loaded,
+          c.calibText
+            ? { text: c.calibText, seqlen: calib.seqlen, seed: calib.seed }
+            : { corpus: calib.corpus as CorpusName, seqlen: calib.seqlen, seed: calib.seed },
+          { dataDir, samples: heldOutN },
+        )
+      : undefined;
   const bar = progress(!values.json);
   const trace = values.trace ? String(values.trace) : null;
   if (trace) {
@@ -115,7 +150,10 @@ async function runPrune(values: Values, c: Checked): Promise<number> {
   }
   const reports: AdmmReport[] = [];
   const result = await prune(loaded.model, {
-    method, sparsity, windows: calib.windows, heldOut,
+    method,
+    sparsity,
+    windows: calib.windows,
+    heldOut,
     allocationVariant: values.variant === undefined ? undefined : choice(values, 'variant', ALLOCATION_VARIANTS),
     weighting: values.weighting === undefined ? undefined : choice(values, 'weighting', MODULE_WEIGHTINGS),
     ...(values.temperature !== undefined ? { temperatureSearch: false } : {}),
@@ -136,7 +174,9 @@ async function runPrune(values: Values, c: Checked): Promise<number> {
       if (trace) fs.appendFileSync(trace, JSON.stringify(r) + '\n');
       if (!values.json && cliIO.current.errIsTTY) {
         bar.done();
-        cliIO.current.err(`iter ${String(r.iteration).padStart(2)}  rho ${r.rho.toPrecision(3).padStart(8)}  primal ${r.primalResidual.toExponential(2)}  obj ${r.objective.toExponential(3)}  sparsity ${r.sparsity.toFixed(3)}  flips ${r.flipped}\n`);
+        cliIO.current.err(
+          `iter ${String(r.iteration).padStart(2)}  rho ${r.rho.toPrecision(3).padStart(8)}  primal ${r.primalResidual.toExponential(2)}  obj ${r.objective.toExponential(3)}  sparsity ${r.sparsity.toFixed(3)}  flips ${r.flipped}\n`,
+        );
       }
     },
   });
@@ -144,12 +184,24 @@ async function runPrune(values: Values, c: Checked): Promise<number> {
   const perplexity: Record<string, number> = {};
   const evalSeconds: Record<string, number> = {};
   for (const d of evals) {
-    const r = await evaluate({ ...loaded, model: result.model }, d as CorpusName, { dataDir, maxWindows: c.maxWin, onProgress: (a, b) => bar.update(`eval ${d}`, a, b) });
+    const r = await evaluate({ ...loaded, model: result.model }, d as CorpusName, {
+      dataDir,
+      maxWindows: c.maxWin,
+      onProgress: (a, b) => bar.update(`eval ${d}`, a, b),
+    });
     bar.done();
     perplexity[d] = r.ppl;
     evalSeconds[d] = r.seconds;
   }
-  const report = { ...result.report, model: loaded.model.source.name, seed: calib.seed, calibration: { ...result.report.calibration, corpus: calib.corpus }, perplexity, evalSeconds, out: values.out ?? null };
+  const report = {
+    ...result.report,
+    model: loaded.model.source.name,
+    seed: calib.seed,
+    calibration: { ...result.report.calibration, corpus: calib.corpus },
+    perplexity,
+    evalSeconds,
+    out: values.out ?? null,
+  };
   if (values.out) savePruned({ ...loaded, model: result.model }, String(values.out), { report, lock: c.lock });
   if (values.report) writeHtmlReport(String(values.report), { report, trace: reports }, { force: c.force });
   emit(!!values.json, report, () =>
@@ -160,8 +212,14 @@ async function runPrune(values: Values, c: Checked): Promise<number> {
         ? `temperature (held-out loss): ${report.temperatureSearch.grid.map((t, i) => `T=${t === Infinity ? '∞' : t} ${report.temperatureSearch!.heldOutLoss[i].toFixed(4)}`).join(', ')}; chose T=${report.temperatureSearch.chosen === Infinity ? '∞ (uniform counts)' : report.temperatureSearch.chosen}`
         : '',
       ...Object.entries(perplexity).map(([d, p]) => `perplexity on ${d}: ${p.toFixed(4)}`),
-      table(['module', 'units', 'removed', 'sparsity'], report.perModule.map((m) => [m.id, m.units, m.removed, m.sparsity.toFixed(3)])),
+      table(
+        ['module', 'units', 'removed', 'sparsity'],
+        report.perModule.map((m) => [m.id, m.units, m.removed, m.sparsity.toFixed(3)]),
+      ),
       values.out ? `saved to ${values.out}` : '',
-    ].filter(Boolean).join('\n'));
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
   return 0;
 }

@@ -14,14 +14,31 @@ export const usage = `structprune sweep [--model stories260K|FILE|DIR] [--method
 export function rowsTable(rows: SweepRow[]): string {
   return table(
     ['method', 'target', 'achieved', 'params', 'ppl', 'iters', 'prune s', 'eval s'],
-    rows.map((r) => [r.label, r.sparsity.toFixed(2), r.achieved.toFixed(3), r.params, r.ppl.toFixed(3), r.iterations ?? '', r.pruneSeconds.toFixed(1), r.evalSeconds.toFixed(1)]),
+    rows.map((r) => [
+      r.label,
+      r.sparsity.toFixed(2),
+      r.achieved.toFixed(3),
+      r.params,
+      r.ppl.toFixed(3),
+      r.iterations ?? '',
+      r.pruneSeconds.toFixed(1),
+      r.evalSeconds.toFixed(1),
+    ]),
   );
 }
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    model: { type: 'string' }, methods: { type: 'string' }, sparsities: { type: 'string' }, dataset: { type: 'string' }, 'max-windows': { type: 'string' },
-    'calib-samples': { type: 'string' }, 'calib-seqlen': { type: 'string' }, seed: { type: 'string' }, sequential: { type: 'boolean', default: false }, temperature: { type: 'string' },
+    model: { type: 'string' },
+    methods: { type: 'string' },
+    sparsities: { type: 'string' },
+    dataset: { type: 'string' },
+    'max-windows': { type: 'string' },
+    'calib-samples': { type: 'string' },
+    'calib-seqlen': { type: 'string' },
+    seed: { type: 'string' },
+    sequential: { type: 'boolean', default: false },
+    temperature: { type: 'string' },
   });
   const dataDir = values['data-dir'] as string | undefined;
   const methods = str(values, 'methods', 'local,global-threshold,structprune').split(',').map(parseSweepMethod);
@@ -30,14 +47,18 @@ export async function run(argv: string[]): Promise<number> {
   const loaded = await loadModel(str(values, 'model', DEFAULT_MODEL), { dataDir });
   const bar = progress(!values.json);
   const rows = await sweep(loaded, {
-    dataDir, methods, sparsities, dataset: choice(values, 'dataset', CORPUS_NAMES, 'tinystories-val'),
+    dataDir,
+    methods,
+    sparsities,
+    dataset: choice(values, 'dataset', CORPUS_NAMES, 'tinystories-val'),
     maxWindows: maxWin,
     calibration: {
       samples: num(values, 'calib-samples', CALIBRATION_DEFAULTS.samples, { min: 1, int: true }),
       seqlen: num(values, 'calib-seqlen', CALIBRATION_DEFAULTS.seqlen, { min: 2, int: true }),
       seed: num(values, 'seed', CALIBRATION_DEFAULTS.seed, { int: true }),
     },
-    sequential: !!values.sequential, temperature: values.temperature === undefined ? undefined : num(values, 'temperature', 1, { min: 1e-9 }),
+    sequential: !!values.sequential,
+    temperature: values.temperature === undefined ? undefined : num(values, 'temperature', 1, { min: 1e-9 }),
     onProgress: (s, d, t) => bar.update(s, d, t),
     onRow: () => bar.done(),
   });

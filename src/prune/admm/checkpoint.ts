@@ -48,20 +48,26 @@ export function admmCheckpoint(dir: string, runFingerprint: string, shapes: { id
         throw new Error(`checkpoint ${jsonFile} is not valid JSON (${(e as Error).message}); delete the directory to start over`);
       }
       if (j.fingerprint !== runFingerprint) {
-        throw new Error(`checkpoint ${dir} belongs to a different run (model, sparsity, options or calibration differ); use another checkpoint folder (option \`checkpoint\`) or delete it`);
+        throw new Error(
+          `checkpoint ${dir} belongs to a different run (model, sparsity, options or calibration differ); use another checkpoint folder (option \`checkpoint\`) or delete it`,
+        );
       }
       const h = openSafetensors(path.join(dir, j.file));
       try {
         const modules = shapes.map((s, i) => {
           const meta = j.modules[i];
-          if (!meta || meta.id !== s.id || meta.n !== s.n || meta.d !== s.d) throw new Error(`checkpoint ${dir}: module ${i} is ${JSON.stringify(meta)}, expected ${s.id} [${s.n}, ${s.d}]`);
+          if (!meta || meta.id !== s.id || meta.n !== s.n || meta.d !== s.d)
+            throw new Error(`checkpoint ${dir}: module ${i} is ${JSON.stringify(meta)}, expected ${s.id} [${s.n}, ${s.d}]`);
           const get = (k: string, len: number) => {
             const t = h.read(`${s.id}.${k}`);
             if (t.data.length !== len) throw new Error(`checkpoint ${dir}: ${s.id}.${k} has ${t.data.length} values, expected ${len}`);
             return t.data.slice();
           };
           return {
-            id: s.id, W: get('W', s.n * s.d), Z: get('Z', s.n * s.d), U: get('U', s.n * s.d),
+            id: s.id,
+            W: get('W', s.n * s.d),
+            Z: get('Z', s.n * s.d),
+            U: get('U', s.n * s.d),
             removed: Uint8Array.from(get('removed', meta.units)),
           };
         });
@@ -83,7 +89,13 @@ export function admmCheckpoint(dir: string, runFingerprint: string, shapes: { id
       });
       writeSafetensors(path.join(dir, file), tensors, { metadata: { iteration: String(s.iteration) } });
       const j: StateJson = {
-        fingerprint: runFingerprint, file, iteration: s.iteration, rho: s.rho, stable: s.stable, converged: s.converged, reports: s.reports,
+        fingerprint: runFingerprint,
+        file,
+        iteration: s.iteration,
+        rho: s.rho,
+        stable: s.stable,
+        converged: s.converged,
+        reports: s.reports,
         modules: s.modules.map((m, i) => ({ id: m.id, n: shapes[i].n, d: shapes[i].d, units: m.removed.length })),
       };
       writeJsonAtomic(jsonFile, j);

@@ -38,7 +38,15 @@ export interface AdmmOptions {
 }
 
 export const ADMM_DEFAULTS: Required<AdmmOptions> = {
-  allocation: 'threshold', temperature: 1, sMax: 0.95, rho0: 0.2, kappa: 1.3, rhoMax: 1e4, iterations: 30, patience: 5, tol: 1e-6,
+  allocation: 'threshold',
+  temperature: 1,
+  sMax: 0.95,
+  rho0: 0.2,
+  kappa: 1.3,
+  rhoMax: 1e4,
+  iterations: 30,
+  patience: 5,
+  tol: 1e-6,
 };
 
 export interface AdmmModule {
@@ -78,7 +86,8 @@ function checkOptions(o: Required<AdmmOptions>): void {
   const kinds: AdmmAllocation[] = ['threshold', 'softmax', 'fermi-dirac', 'uniform'];
   if (!kinds.includes(o.allocation)) throw new RangeError(`allocation must be one of ${kinds.join('|')}, got "${o.allocation}"`);
   if (!(o.temperature > 0)) throw new RangeError(`temperature must be > 0, got ${o.temperature}`);
-  if (!(o.rho0 > 0) || !(o.kappa >= 1) || !(o.rhoMax >= o.rho0)) throw new RangeError(`need rho0 > 0, kappa ≥ 1, rhoMax ≥ rho0 (got ${o.rho0}, ${o.kappa}, ${o.rhoMax})`);
+  if (!(o.rho0 > 0) || !(o.kappa >= 1) || !(o.rhoMax >= o.rho0))
+    throw new RangeError(`need rho0 > 0, kappa ≥ 1, rhoMax ≥ rho0 (got ${o.rho0}, ${o.kappa}, ${o.rhoMax})`);
   if (!Number.isInteger(o.iterations) || o.iterations < 0) throw new RangeError(`iterations must be an integer ≥ 0, got ${o.iterations}`);
 }
 
@@ -142,7 +151,12 @@ export function allocationCounts(
   energies?: Float64Array,
 ) {
   const live = modules.map((m, i) => ({ m, i })).filter((x) => x.m.spec.units.length > 0);
-  const E = energies ?? moduleEnergies(live.map(({ m }) => ({ unitEnergies: m.energies, cost: m.spec.unitCost })), sparsity).E;
+  const E =
+    energies ??
+    moduleEnergies(
+      live.map(({ m }) => ({ unitEnergies: m.energies, cost: m.spec.unitCost })),
+      sparsity,
+    ).E;
   if (E.length !== live.length) throw new RangeError(`allocationCounts: ${E.length} energies for ${live.length} modules with units`);
   const alloc = allocate(
     { modules: live.map(({ m }, k) => ({ n: m.spec.units.length, cost: m.spec.unitCost, E: E[k] })), budget },

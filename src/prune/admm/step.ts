@@ -64,10 +64,14 @@ export function printable(s: AdmmState): AdmmState {
     enumerable: false,
     value: () => {
       const last = s.reports[s.reports.length - 1];
-      const mods = s.modules.map((m) => `    ${m.id.padEnd(16)} removed ${m.removed.reduce((a, b) => a + b, 0)}/${m.removed.length}  P̃,Z̃,Ũ [${m.W.length}]`).join('\n');
-      return `AdmmState {\n  iteration: ${s.iteration}, rho (next): ${s.rho}, stable: ${s.stable}, converged: ${s.converged}\n` +
+      const mods = s.modules
+        .map((m) => `    ${m.id.padEnd(16)} removed ${m.removed.reduce((a, b) => a + b, 0)}/${m.removed.length}  P̃,Z̃,Ũ [${m.W.length}]`)
+        .join('\n');
+      return (
+        `AdmmState {\n  iteration: ${s.iteration}, rho (next): ${s.rho}, stable: ${s.stable}, converged: ${s.converged}\n` +
         `  last report: λ=${last?.lambda} primal=${last?.primalResidual.toExponential(3)} dual=${last?.dualResidual.toExponential(3)} objective=${last?.objective.toExponential(4)} sparsity=${last?.sparsity.toFixed(4)} flipped=${last?.flipped}\n` +
-        `  modules:\n${mods}\n  reports: [${s.reports.length} host-only reports]\n}`;
+        `  modules:\n${mods}\n  reports: [${s.reports.length} host-only reports]\n}`
+      );
     },
   });
   return s;
@@ -195,8 +199,16 @@ async function report(problem: AdmmProblem, { iteration, rho, lambda, W, Z, Zpre
     return { id: m.id, units: m.spec.units.length, removed: r, sparsity: m.spec.units.length ? r / m.spec.units.length : 0 };
   });
   return {
-    iteration, rho, lambda, primalResidual: primal, dualResidual: rho * rho * dual, objective,
-    sparsity: totalCost ? removedCost / totalCost : 0, perModule, flipped, seconds: (performance.now() - t0) / 1000,
+    iteration,
+    rho,
+    lambda,
+    primalResidual: primal,
+    dualResidual: rho * rho * dual,
+    objective,
+    sparsity: totalCost ? removedCost / totalCost : 0,
+    perModule,
+    flipped,
+    seconds: (performance.now() - t0) / 1000,
   };
 }
 
@@ -222,9 +234,12 @@ export async function init(problem: AdmmProblem): Promise<AdmmState> {
   const { Zh, objective } = await intoEigenbasisAll(problem, Z);
   const r = await report(problem, { iteration: 0, rho: 0, lambda, W, Z, Zprev: null, removed, prevRemoved: null, objective, t0 });
   return printable({
-    iteration: 0, rho: problem.options.rho0,
+    iteration: 0,
+    rho: problem.options.rho0,
     modules: problem.modules.map((m, i) => ({ id: m.id, W: W[i], Z: Z[i], U: U[i], removed: removed[i], Zh: Zh[i], Uh: new Float32Array(m.n * m.d) })),
-    stable: 0, converged: false, reports: [r],
+    stable: 0,
+    converged: false,
+    reports: [r],
   });
 }
 
@@ -277,7 +292,16 @@ export async function step(problem: AdmmProblem, state: AdmmState): Promise<Admm
   });
   // 4. Report.
   const r = await report(problem, {
-    iteration: state.iteration + 1, rho, lambda, W, Z, Zprev: state.modules.map((s) => s.Z), removed, prevRemoved: state.modules.map((s) => s.removed), objective, t0,
+    iteration: state.iteration + 1,
+    rho,
+    lambda,
+    W,
+    Z,
+    Zprev: state.modules.map((s) => s.Z),
+    removed,
+    prevRemoved: state.modules.map((s) => s.removed),
+    objective,
+    t0,
   });
   // 5. ρ schedule and the stopping rule.
   const stable = r.flipped === 0 ? state.stable + 1 : 0;
@@ -286,7 +310,9 @@ export async function step(problem: AdmmProblem, state: AdmmState): Promise<Admm
     iteration: state.iteration + 1,
     rho: Math.min(problem.options.rhoMax, problem.options.kappa * rho),
     modules: problem.modules.map((m, i) => ({ id: m.id, W: W[i], Z: Z[i], U: U[i], removed: removed[i], Zh: Zh[i], Uh: Uh[i] })),
-    stable, converged, reports: [...state.reports, r],
+    stable,
+    converged,
+    reports: [...state.reports, r],
   });
 }
 
