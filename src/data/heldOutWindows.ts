@@ -1,15 +1,18 @@
 // Held-out windows for choices made by measurement during pruning (the allocation temperature, the sensitivity
 // probe): the calibration corpus and window length, another seeded draw (seed + HELD_OUT_SEED_OFFSET), so the
 // choice is not made on the windows the statistics were fitted to, nor on an evaluation set.
-import { LoadedModel } from '../model/codec';
 import { DataDirOptions } from './datadir';
-import { calibrationWindows, CalibrationSpec } from './calibrationWindows';
+import { calibrationWindows, CalibrationModel, CalibrationSpec } from './calibrationWindows';
 
 export const HELD_OUT_SEED_OFFSET = 1000;
 /** Default number of held-out windows. */
 export const HELD_OUT_SAMPLES = 32;
 
-export async function heldOutWindows(loaded: LoadedModel, calib: CalibrationSpec = {}, opts: DataDirOptions & { samples?: number } = {}): Promise<number[][]> {
+export async function heldOutWindows(
+  loaded: CalibrationModel,
+  calib: CalibrationSpec = {},
+  opts: DataDirOptions & { samples?: number } = {},
+): Promise<number[][]> {
   const r = await calibrationWindows(loaded, { ...calib, samples: opts.samples ?? HELD_OUT_SAMPLES, seed: (calib.seed ?? 0) + HELD_OUT_SEED_OFFSET }, opts);
   return r.windows;
 }

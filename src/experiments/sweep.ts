@@ -12,7 +12,7 @@ import { DataDirOptions } from '../data/datadir';
 import { countParams } from '../model/hostTensor';
 import { UsageError } from '../errors';
 
-/** `local`, `global-threshold`, `global`, `structprune` (threshold) or `structprune:<allocation>`. */
+/** `local`, `global-threshold`, `global`, `global:taylor`, `structprune` (its default allocation) or `structprune:<allocation>`. */
 export interface SweepMethod {
   label: string;
   method: PruneMethod;

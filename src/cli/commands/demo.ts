@@ -9,7 +9,8 @@ import { rowsTable } from './sweep';
 
 export const usage = `structprune demo [--sparsity 0.3] [--max-windows N] [--from URL_OR_DIR] [--json]
   The main job on the embedded default: make sure the data is present (fetching what is missing), prune
-  stories260K with StructPrune (threshold, Fermi–Dirac and uniform allocations), evaluate against the dense
+  stories260K with StructPrune (the default: loss-aware Fermi–Dirac, T chosen on held-out windows; and the
+  threshold and uniform allocations), evaluate against the dense
   model and the local baseline on TinyStories validation, and print the table. --from fetches missing data
   from a mirror URL or a folder laid out like the data directory.
   Default: the first 128 windows of 512 tokens (≈65k tokens); --max-windows 0 evaluates all ≈768.`;
@@ -34,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     methods: [
       { label: 'local', method: 'local' },
       { label: 'structprune', method: 'structprune' },
-      { label: 'structprune:fermi-dirac', method: 'structprune', allocation: 'fermi-dirac' },
+      { label: 'structprune:threshold', method: 'structprune', allocation: 'threshold' },
       { label: 'structprune:uniform', method: 'structprune', allocation: 'uniform' },
     ],
     maxWindows: maxWin,
