@@ -31,6 +31,10 @@
 //   ADMM   one eigenbasis product of module m with n hidden columns (src/prune/admm/eigenbasis.ts, tfjs engine):
 //          Q, Qᵀ [n, n], the operand and the result [n, d]: 2n² + 2n·d, n = max(F, d_q)
 //   embed  V·e + (S + 2)·d + e·d·[e ≠ d] + 4T·d (embedding of the windows)
+//   sensitivity (loss-aware weights, structprune's default; src/prune/blockBackward.ts) one block of one window
+//          under the gradient tape: global's per-block terms above with k = 1 and no gates (2P_ℓ + d_q·d + R_ℓ,
+//          T·perToken + 7 n_h T²) + 4T·d (two probes, the boundary gradient, the input); or the LM head of one
+//          window under the tape: 2(V·e + norm) + global's "outside" term. Max over blocks.
 // These are implementation facts, not laws: a different tensor library or a memory-frugal backward pass
 // changes the constants. What does not change is the scaling: `global` grows with all weights (O(N)) plus
 // L·T·(width) activations; `structprune` with one layer's widths (O(d² + F·d + F²)), i.e. O(√N) on a family
@@ -56,10 +60,10 @@ export interface MemoryPrediction {
   bytesPerElement: number;
   /** Predicted peak device bytes. */
   peakBytes: number;
-  /** The phase that peaks: `taylor` (global's backward pass), `stats`, `admm` or `embed`. */
-  phase: 'taylor' | 'stats' | 'admm' | 'embed';
+  /** The phase that peaks: `taylor` (global's backward pass), `stats`, `admm`, `embed` or `sensitivity` (structprune's block-wise backward). */
+  phase: 'taylor' | 'stats' | 'admm' | 'embed' | 'sensitivity';
   /** Every phase's peak, bytes. */
-  phases: Partial<Record<'taylor' | 'stats' | 'admm' | 'embed', number>>;
+  phases: Partial<Record<'taylor' | 'stats' | 'admm' | 'embed' | 'sensitivity', number>>;
   /** Of the peak: bytes that are weights (and copies of weights). */
   weightBytes: number;
   /** Of the peak: the rest (activations, tape copies of activations, Gram/ADMM operands). */
@@ -149,11 +153,42 @@ function structpruneFloats(cfg: ModelConfig, T: number): Record<'stats' | 'admm'
 }
 
 /**
+ * The block-wise backward of the loss-aware weights (src/prune/blockBackward.ts), in floats: one taped block
+ * of one window at a time, which is `global`'s per-block forward under the tape (its weights twice, the split
+ * W_o, the LLaMA rotation, every saved intermediate) without the unit gates, plus the two output probes, the
+ * boundary gradient and the block input; or the LM head of one window under the tape. Max over blocks.
+ */
+function sensitivityFloats(cfg: ModelConfig, T: number): { weights: number; work: number } {
+  const { perLayer } = configParams(cfg);
+  const d = cfg.dModel;
+  const e = cfg.embedDim ?? d;
+  const V = cfg.vocabSize;
+  const llama = cfg.arch === 'llama';
+  let top = { weights: 0, work: 0 };
+  widths(cfg).forEach(({ dq, dkv, F, nh, g }, l) => {
+    const rot = llama ? (g ? dq * dq + 2 * dkv * dkv : 2 * dq * dq) : 0;
+    const weights = 2 * perLayer[l] + dq * d + rot;
+    const perToken = llama ? (43 + 2 * nh) * d + (14 + 4 * g) * dkv + 8 * dq + 13 * F + 12 : (52 + 2 * nh) * d + 10 * dq + 8 * F + 20;
+    const work = T * perToken + 7 * nh * T * T + 4 * T * d;
+    if (weights + work > top.weights + top.work) top = { weights, work };
+  });
+  const headW = 2 * (V * e + d * (cfg.norm === 'rms' ? 1 : 2) + (e !== d ? e * d : 0));
+  const headWork = (9 * (T - 1) + 2 * T) * V + T * T + (llama ? T * (11 * d + 10) : T * (18 * d + 16));
+  if (headW + headWork > top.weights + top.work) top = { weights: headW, work: headWork };
+  return top;
+}
+
+/**
  * Predicted peak device bytes of `method` on a model of configuration `cfg` with calibration windows of
  * `calib.seqlen` tokens (the number of windows does not matter: both methods hold one window's activations
  * at a time). `bytesPerElement` 4 (fp32, default) or 2 (fp16). See the file header for the terms.
  */
-export function predictPeak(cfg: ModelConfig, calib: CalibrationSize, method: MemoryMethod, opts: { bytesPerElement?: number } = {}): MemoryPrediction {
+export function predictPeak(
+  cfg: ModelConfig,
+  calib: CalibrationSize,
+  method: MemoryMethod,
+  opts: { bytesPerElement?: number; /** structprune with loss-aware weights (its default): the block-wise backward phase. */ lossAware?: boolean } = {},
+): MemoryPrediction {
   const b = opts.bytesPerElement ?? 4;
   const T = calib.seqlen;
   const k = calib.windowsPerPass ?? 1;
@@ -164,7 +199,10 @@ export function predictPeak(cfg: ModelConfig, calib: CalibrationSize, method: Me
   const sp = structpruneFloats(cfg, T);
   const phases: Record<string, { weights: number; work: number }> = { stats: sp.stats, embed: sp.embed };
   if (method === 'global') phases.taylor = globalFloats(cfg, T, k);
-  else phases.admm = sp.admm;
+  else {
+    phases.admm = sp.admm;
+    if (opts.lossAware ?? true) phases.sensitivity = sensitivityFloats(cfg, T);
+  }
   let phase = 'stats';
   for (const [p, v] of Object.entries(phases)) if (v.weights + v.work > phases[phase].weights + phases[phase].work) phase = p;
   const top = phases[phase];

@@ -14,6 +14,7 @@
 //
 // This file is also the child's entry point: `node --import tsx memory.ts --point '<json>'` runs one point
 // and prints one JSON line.
+import type { ModuleWeighting } from '../prune/moduleProblems';
 import { powerLawFit, PowerFit } from '../util/numeric';
 import { spawn } from 'child_process';
 import { pathToFileURL } from 'url';
@@ -41,6 +42,8 @@ export interface MemoryPointSpec {
   sparsity: number;
   /** ADMM iterations (structprune). */
   iterations: number;
+  /** Module weights of structprune (default: prune()'s, loss-aware, whose block-wise backward is measured too). */
+  weighting?: ModuleWeighting;
 }
 
 /** What one point measured (bytes, seconds), as the child prints it. */
@@ -93,7 +96,7 @@ export async function runMemoryPoint(spec: MemoryPointSpec): Promise<MeasuredPoi
   setAttention('tfjs');
   let r: Awaited<ReturnType<typeof prune>>;
   try {
-    r = await prune(model, { method: spec.method, sparsity: spec.sparsity, windows, admm: { iterations: spec.iterations } });
+    r = await prune(model, { method: spec.method, sparsity: spec.sparsity, windows, weighting: spec.weighting, admm: { iterations: spec.iterations } });
   } finally {
     setBlas(blas);
     setAttention(attention);
