@@ -27,7 +27,7 @@ const NODE_GLOBALS = Object.fromEntries(
 
 export default tseslint.config(
   // kernel/tslab/ is the vendored fork of tslab's kernel (Apache-2.0, compiled JS kept close to upstream for diffs).
-  { ignores: ['node_modules/', '**/node_modules/', 'dist/', 'runs/', 'notebooks/', '**/*.ipynb', 'kernel/**/*.py', 'kernel/tslab/'] },
+  { ignores: ['node_modules/', '**/node_modules/', 'dist/', 'runs/', 'notebooks/', '**/*.ipynb', 'kernel/**/*.py', 'kernel/tslab/', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
