@@ -1,6 +1,7 @@
 // Shared test helpers: the real stories260K (loaded once per test file) and a tensor-leak check.
 import * as fs from 'fs';
 import * as path from 'path';
+import { spawn } from 'child_process';
 import { tf, initBackend } from '../src/backend';
 import { loadModel } from '../src/model/load';
 import { LoadedModel } from '../src/model/codec';
@@ -58,4 +59,29 @@ export function logitsOf(model: LoadedModel['model'], ids: number[]): Float32Arr
   } finally {
     dm.dispose();
   }
+}
+
+/** Run a command in `cwd` (default: the project root), echo its output as it comes (so a long run shows progress), resolve with code and output. */
+export function runEchoed(
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+  cwd: string = path.resolve(__dirname, '..'),
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const take = (b: Buffer) => {
+      out += b.toString();
+      process.stdout.write(b.toString().replace(/^/gm, '# '));
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
 }

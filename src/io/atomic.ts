@@ -117,7 +117,7 @@ export function writeJsonAtomic(target: string, value: unknown, options: WriteJs
 }
 
 /** fsync a directory so a rename inside it is durable; silently skipped where directories cannot be opened. */
-function fsyncDirectory(dir: string): void {
+export function fsyncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
     fd = fs.openSync(dir, 'r');

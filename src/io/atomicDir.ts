@@ -8,6 +8,7 @@
 //
 // acquireOutputLock: `.<name>.lock` beside the target holds the writer's pid (created with O_EXCL); a second
 // writer is refused while that process lives; a lock left by a dead process is taken over.
+import { fsyncDirectory } from './atomic';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -81,19 +82,7 @@ export function writeDirAtomic(dir: string, write: (tmpDir: string) => void): vo
   } else {
     fs.renameSync(part, abs);
   }
-  fsyncDir(path.dirname(abs));
-}
-
-function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // best effort, as in io/atomic.ts
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
+  fsyncDirectory(path.dirname(abs));
 }
 
 /** A held output lock; `release()` removes it (idempotent). */

@@ -6,9 +6,10 @@
 // skipped with the fix, except under CI=true, where they fail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { runEchoed } from '../helpers';
 
 const root = path.resolve(__dirname, '..', '..');
 const PY = '/usr/bin/python3';
@@ -25,22 +26,7 @@ const skip = why && process.env.CI !== 'true' ? `${why}: run scripts/setup-jupyt
 
 /** Run a Python checker; resolve with its exit code and output (echoed as it comes, so progress shows). */
 function run(script: string, timeoutMs: number): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PY, [path.join(root, 'kernel', script)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const take = (b: Buffer) => {
-      out += b.toString();
-      process.stdout.write(b.toString().replace(/^/gm, '# '));
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
+  return runEchoed(PY, [path.join(root, 'kernel', script)], timeoutMs, root);
 }
 
 /** Names after PASS / FAIL lines, and the closing counts. */

@@ -8,10 +8,11 @@
 // the tests are skipped with the fix, except under CI=true, where they fail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { runEchoed } from '../helpers';
 import { writeHtmlPage } from '../../src/plot/html';
 import { PlotSpec } from '../../src/plot/spec';
 
@@ -32,25 +33,6 @@ function missing(): string | null {
 const why = missing();
 const skip = why && process.env.CI !== 'true' ? `${why}: run scripts/setup-jupyter.sh` : false;
 
-/** Run a command, echo its output as it comes (so a long run shows progress), resolve with code and output. */
-function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const take = (b: Buffer) => {
-      out += b.toString();
-      process.stdout.write(b.toString().replace(/^/gm, '# '));
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
 
 /** The closing `N passed, N failed` line of a runner. */
 function tally(out: string): { passed: number; failed: number } {
@@ -68,7 +50,7 @@ test('the DOM check rejects a plot that drew fewer traces than its spec, and pas
     const bad = path.join(dir, 'bad.html');
     writeHtmlPage(good, 'good', [{ spec }]);
     fs.writeFileSync(bad, fs.readFileSync(good, 'utf8').replace('data-traces="2"', 'data-traces="3"'));
-    const r = await run(PY, [RUNNER, '--check-html', good, bad], 170_000);
+    const r = await runEchoed(PY, [RUNNER, '--check-html', good, bad], 170_000);
     assert.match(r.out, /PASS .*good\.html {2}1 plots drawn/);
     assert.match(r.out, /FAIL .*bad\.html\n {2}plot-0: drew 2 traces \/ 5 points, spec has 3 \/ 5/);
     assert.deepEqual(tally(r.out), { passed: 1, failed: 1 });
@@ -82,7 +64,7 @@ test('every notebook runs headless top to bottom and every plot draws in Chromiu
   assert.equal(why, null, why ?? '');
   const notebooks = fs.readdirSync(path.join(root, 'notebooks')).filter((f) => f.endsWith('.ipynb'));
   assert.ok(notebooks.length >= 6, `expected the six notebooks, found ${notebooks.join(', ')}`);
-  const r = await run(PY, [RUNNER, '-v', '--out', path.join(root, 'runs', 'notebooks')], 19 * 60_000);
+  const r = await runEchoed(PY, [RUNNER, '-v', '--out', path.join(root, 'runs', 'notebooks')], 19 * 60_000);
   assert.deepEqual(tally(r.out), { passed: notebooks.length, failed: 0 });
   assert.equal(r.code, 0);
 });
