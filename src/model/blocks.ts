@@ -157,14 +157,7 @@ export function block(x: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { out
   if (nH > 0 && (ctx.attention ?? attentionLayout()) === 'batched') {
     x = attentionModuleBatched(x, h, w, ctx, capture);
   } else if (nH > 0) {
-    // HF OPT scales q after its bias; llama2.c scales the scores: the same product either way.
-    let q = tf.mul(linear(h, w['attn.q'], w['attn.q.bias']), 1 / Math.sqrt(dh)) as tf.Tensor2D;
-    let k = linear(h, w['attn.k'], w['attn.k.bias']);
-    const v = linear(h, w['attn.v'], w['attn.v.bias']);
-    if (cfg.positions === 'rope') {
-      q = applyRope(q, ctx.rope!);
-      k = applyRope(k, ctx.rope!);
-    }
+    const { q, k, v } = queryKeyValue(h, w, ctx);
     if (useFusedAttention()) {
       // wasm/cpu: all heads in one op (attentionFused.ts), then one [T, nH·dh] @ Wo matMul
       let att = fusedCausalAttention(q, k, v, kvIndexOfHeads(cfg, shape), dh);
@@ -216,6 +209,20 @@ export function block(x: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { out
   return { out: x, capture };
 }
 
+/** The attention projections of both layouts: q (scaled by 1/√d_h), k, v [T, ·], RoPE applied to q and k. */
+function queryKeyValue(h: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { q: tf.Tensor2D; k: tf.Tensor2D; v: tf.Tensor2D } {
+  const { cfg } = ctx;
+  // HF OPT scales q after its bias; llama2.c scales the scores: the same product either way.
+  let q = tf.mul(linear(h, w['attn.q'], w['attn.q.bias']), 1 / Math.sqrt(cfg.dHead)) as tf.Tensor2D;
+  let k = linear(h, w['attn.k'], w['attn.k.bias']);
+  const v = linear(h, w['attn.v'], w['attn.v.bias']);
+  if (cfg.positions === 'rope') {
+    q = applyRope(q, ctx.rope!);
+    k = applyRope(k, ctx.rope!);
+  }
+  return { q, k, v };
+}
+
 /**
  * The attention module of `block` in the batched layout: x [T, d] → x + attention(h) (h = x normed when
  * pre-norm). Sets capture.attnHidden when asked. Same projections as blocks.ts's per-head path.
@@ -223,13 +230,7 @@ export function block(x: tf.Tensor2D, w: BlockTensors, ctx: BlockContext): { out
 function attentionModuleBatched(x: tf.Tensor2D, h: tf.Tensor2D, w: BlockTensors, ctx: BlockContext, capture: BlockCapture): tf.Tensor2D {
   const { cfg, shape } = ctx;
   const dh = cfg.dHead;
-  let q = tf.mul(linear(h, w['attn.q'], w['attn.q.bias']), 1 / Math.sqrt(dh)) as tf.Tensor2D;
-  let k = linear(h, w['attn.k'], w['attn.k.bias']);
-  const v = linear(h, w['attn.v'], w['attn.v.bias']);
-  if (cfg.positions === 'rope') {
-    q = applyRope(q, ctx.rope!);
-    k = applyRope(k, ctx.rope!);
-  }
+  const { q, k, v } = queryKeyValue(h, w, ctx);
   const hidden = attentionBatched(q, k, v, kvIndexOfHeads(cfg, shape), dh, ctx.mask, ctx.gates?.heads);
   if (ctx.capture) capture.attnHidden = hidden;
   let o = linear(hidden, w['attn.o'], w['attn.o.bias']);
