@@ -50,7 +50,7 @@ export { finalizePruning } from './prune/finalize';
 export { calibrationWindows, CalibrationSpec, CALIBRATION_DEFAULTS } from './data/calibrationWindows';
 export { PRUNE_DEFAULTS } from './prune/defaults';
 export { prune, PruneOptions, PruneReport, PruneResult, PRUNE_METHODS, PruneMethod, STRUCTPRUNE_DEFAULTS } from './prune/prune';
-export { heldOutWindows, HELD_OUT_SAMPLES, HELD_OUT_SEED_OFFSET } from './data/heldOutWindows';
+export { heldOutWindows, heldOutFromIds, HELD_OUT_SAMPLES, HELD_OUT_SEED_OFFSET } from './data/heldOutWindows';
 export { moduleEnergies } from './prune/moduleEnergies';
 export { energies, EnergyTable } from './prune/energyTable';
 export { allocate, Allocation, AllocationKind } from './prune/allocation';

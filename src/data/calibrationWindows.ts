@@ -43,7 +43,7 @@ export async function calibrationWindows(
   loaded: CalibrationModel,
   spec: CalibrationSpec = {},
   opts: DataDirOptions = {},
-): Promise<{ windows: number[][]; corpus: string; samples: number; seqlen: number; seed: number }> {
+): Promise<{ windows: number[][]; corpus: string; samples: number; seqlen: number; seed: number; ids: readonly number[] }> {
   if (spec.text && spec.corpus) throw new Error('calibrationWindows: give either corpus or text, not both');
   const corpus = spec.text?.name ?? spec.corpus ?? defaultCalibrationCorpus(loaded);
   const samples = spec.samples ?? CALIBRATION_DEFAULTS.samples;
@@ -51,5 +51,5 @@ export async function calibrationWindows(
   const seed = spec.seed ?? CALIBRATION_DEFAULTS.seed;
   if (seqlen > loaded.model.config.maxSeq) throw new RangeError(`calibration seqlen ${seqlen} exceeds the context length ${loaded.model.config.maxSeq}`);
   const ids = spec.text ? textIds(loaded.codec, spec.text) : await corpusIds(loaded.codec, corpus as CorpusName, opts);
-  return { windows: sampleCalibration(ids, { nSamples: samples, seqlen, seed }), corpus, samples, seqlen, seed };
+  return { windows: sampleCalibration(ids, { nSamples: samples, seqlen, seed }), corpus, samples, seqlen, seed, ids };
 }

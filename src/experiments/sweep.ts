@@ -4,7 +4,7 @@ import { LoadedModel } from '../model/codec';
 import { prune, PruneMethod } from '../prune/prune';
 import { AdmmAllocation } from '../prune/admm/problem';
 import { calibrationWindows, CalibrationSpec } from '../data/calibrationWindows';
-import { heldOutWindows } from '../data/heldOutWindows';
+import { heldOutFromIds } from '../data/heldOutWindows';
 import { corpusIds } from '../data/corpusIds';
 import { perplexity } from '../eval/perplexity';
 import { CorpusName } from '../data/corpora';
@@ -58,7 +58,7 @@ export interface SweepOptions extends DataDirOptions {
 export async function sweep(loaded: LoadedModel, opts: SweepOptions): Promise<SweepRow[]> {
   const ids = await corpusIds(loaded.codec, opts.dataset, opts);
   const calib = await calibrationWindows(loaded, opts.calibration, opts);
-  const heldOut = await heldOutWindows(loaded, { ...opts.calibration, seqlen: calib.seqlen, seed: calib.seed }, opts);
+  const heldOut = heldOutFromIds(calib.ids, calib);
   const rows: SweepRow[] = [];
   const add = (r: SweepRow) => {
     rows.push(r);

@@ -7,7 +7,7 @@ import { progress } from '../progress';
 import { loadModel, DEFAULT_MODEL } from '../../model/load';
 import { prune, PRUNE_METHODS } from '../../prune/prune';
 import { MODULE_WEIGHTINGS } from '../../prune/moduleProblems';
-import { heldOutWindows, HELD_OUT_SAMPLES } from '../../data/heldOutWindows';
+import { heldOutFromIds, HELD_OUT_SAMPLES } from '../../data/heldOutWindows';
 import { ALLOCATION_VARIANTS } from '../../prune/allocationVariants';
 import { calibrationWindows, CALIBRATION_DEFAULTS } from '../../data/calibrationWindows';
 import { evaluate } from '../../eval/evaluate';
@@ -132,16 +132,8 @@ async function runPrune(values: Values, c: Checked): Promise<number> {
     { dataDir },
   );
   const heldOutN = num(values, 'held-out', Math.min(HELD_OUT_SAMPLES, calib.samples), { min: 0, int: true });
-  const heldOut =
-    heldOutN > 0
-      ? await heldOutWindows(
-          loaded,
-          c.calibText
-            ? { text: c.calibText, seqlen: calib.seqlen, seed: calib.seed }
-            : { corpus: calib.corpus as CorpusName, seqlen: calib.seqlen, seed: calib.seed },
-          { dataDir, samples: heldOutN },
-        )
-      : undefined;
+  // only structprune measures on held-out windows (temperature search, probe); drawn from the calibration's own ids
+  const heldOut = heldOutN > 0 && method === 'structprune' ? heldOutFromIds(calib.ids, calib, heldOutN) : undefined;
   const bar = progress(!values.json);
   const trace = values.trace ? String(values.trace) : null;
   if (trace) {
