@@ -12,6 +12,8 @@
   interrupt      an interrupted `await` or busy loop ends with an Interrupted error; the next cell runs
   notebook       a notebook run headless (nbclient) saves counts 1..n and a traceback with name and message
   console        `jupyter console --kernel structprune-ts --simple-prompt` fed by stdin prints results and errors
+  late_iopub     a client whose IOPub connects after its first request was sent still gets that request's
+                 busy, result and idle (jupyter console hung on its first cell about 1 run in 8 without this)
   shutdown       shutdown_request ends the kernel process
 
     /usr/bin/python3 kernel/test_kernel_features.py
@@ -198,11 +200,62 @@ def t_notebook(_k):
 
 def t_console(_k):
     code = '6 * 7\nconst rows = [1, 2, 3];\n({ rows }).rows.length\nlet s: string | null = null; s.length\nthrow new TypeError("console boom")\n"still here"\n'
-    r = subprocess.run(['jupyter', 'console', '--kernel', KERNEL, '--simple-prompt', '-y'], input=code, capture_output=True,
-                       text=True, timeout=180, cwd=ROOT)
+    try:
+        r = subprocess.run(['jupyter', 'console', '--kernel', KERNEL, '--simple-prompt', '-y'], input=code, capture_output=True,
+                           text=True, timeout=180, cwd=ROOT)
+    except subprocess.TimeoutExpired as e:
+        raise AssertionError('jupyter console did not finish in 180 s; it printed:\n%s%s' % (e.stdout or '', e.stderr or '')) from None
     out = r.stdout + r.stderr  # jupyter console prints tracebacks on stderr
     check('Out[1]: 42' in out and 'Out[3]: 3' in out, out[-2000:])
     check("error TS18047: 's' is possibly 'null'" in out and 'TypeError: console boom' in out and "Out[6]: 'still here'" in out, out[-2000:])
+
+
+def t_late_iopub(_k):
+    import zmq
+    from jupyter_client.manager import KernelManager
+    km = KernelManager(kernel_name=KERNEL)
+    km.start_kernel()
+    ctx = zmq.Context.instance()
+    kc = None
+    try:
+        # Wait until the kernel's sockets are bound: its heartbeat echoes.
+        hb_addr = 'tcp://%s:%d' % (km.ip, km.hb_port)
+        t0 = time.time()
+        while True:
+            hb = ctx.socket(zmq.REQ)
+            hb.linger = 0
+            hb.connect(hb_addr)
+            hb.send(b'ping')
+            ok = hb.poll(500)
+            hb.close()
+            if ok:
+                break
+            check(km.is_alive() and time.time() - t0 < 120, 'the kernel did not answer its heartbeat within 120 s')
+        kc = km.client()
+        kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+        msg_id = kc.execute('6 * 7')
+        time.sleep(0.5)  # the request is at the kernel; a PUB socket would publish its messages to nobody
+        kc.iopub_channel.start()
+        seen = []
+        t0 = time.time()
+        while time.time() - t0 < 30:
+            try:
+                m = kc.get_iopub_msg(timeout=1)
+            except Exception:  # noqa: BLE001 (queue.Empty)
+                continue
+            if m['parent_header'].get('msg_id') != msg_id:
+                continue
+            seen.append(m['content'].get('execution_state', m['msg_type']))
+            if seen[-1] == 'idle':
+                break
+        check(seen[:1] == ['busy'] and seen[-1:] == ['idle'] and 'execute_result' in seen,
+              'IOPub messages of the first request: %r (want busy ... execute_result ... idle)' % seen)
+        reply = kc.get_shell_msg(timeout=30)
+        check(reply['parent_header'].get('msg_id') == msg_id and reply['content']['status'] == 'ok', reply['content'])
+    finally:
+        if kc is not None:
+            kc.stop_channels()
+        km.shutdown_kernel(now=True)
 
 
 def t_shutdown(k):
@@ -218,7 +271,7 @@ def t_shutdown(k):
 
 def main():
     on_kernel = [t_counts, t_await, t_strict, t_traceback, t_shorthand, t_reload, t_display, t_interrupt, t_shutdown]
-    standalone = [t_notebook, t_console]
+    standalone = [t_notebook, t_console, t_late_iopub]
     os.makedirs(os.path.join(ROOT, '.tmp'), exist_ok=True)
     passed = failed = 0
     k = Kernel()

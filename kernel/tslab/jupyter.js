@@ -476,6 +476,8 @@ class JupyterHandlerImpl {
     }
 }
 exports.JupyterHandlerImpl = JupyterHandlerImpl;
+/** structprune-ts fork: how long requests wait, once, for a client's IOPub subscription (see ZmqServer.init). */
+const IOPUB_WAIT_MS = 2000;
 class ZmqServer {
     constructor(handler, configPath) {
         this.handler = handler;
@@ -496,6 +498,10 @@ class ZmqServer {
     }
     async handleShellMessage(sock, ...args) {
         const msg = ZmqMessage.fromRaw(this.connInfo.key, args);
+        if (this.iopubReady) {
+            // structprune-ts fork: see init(); requests that arrived meanwhile resume in their order.
+            await this.iopubReady;
+        }
         let terminated = false;
         this.publishStatus("busy", msg);
         try {
@@ -622,7 +628,39 @@ class ZmqServer {
         // zeromq runtime must be delay loaded so that mutiple instances of
         // this module can be loaded (e.g. global and local ones).
         const zmq = await Promise.resolve().then(() => __importStar(require("zeromq")));
-        this.iopub = new zmq.Publisher();
+        // structprune-ts fork: IOPub is an XPUB socket, so the kernel sees a client's subscription arrive. A PUB
+        // socket drops what it publishes before the subscription has reached it, and ZeroMQ's reconnect timer
+        // can connect a client's IOPub ~100 ms after its shell: `jupyter console` (which, unlike
+        // wait_for_ready, does not check IOPub) then lost the busy/idle of its first cell and waited forever.
+        // Shell and control requests wait for the first subscription (at most IOPUB_WAIT_MS, once).
+        this.iopub = new zmq.XPublisher();
+        let subscribed;
+        const firstSubscription = new Promise((resolve) => {
+            subscribed = resolve;
+        });
+        (async () => {
+            try {
+                for await (const [frame] of this.iopub) {
+                    if (frame && frame.length > 0 && frame[0] === 1) {
+                        subscribed();
+                    }
+                }
+            }
+            catch (_) {
+                // the socket was closed
+            }
+        })();
+        let timer;
+        this.iopubReady = Promise.race([
+            firstSubscription,
+            new Promise((resolve) => {
+                timer = setTimeout(resolve, IOPUB_WAIT_MS);
+                timer.unref();
+            }),
+        ]).then(() => {
+            clearTimeout(timer);
+            this.iopubReady = null;
+        });
         this.shell = new zmq.Router();
         this.control = new zmq.Router();
         this.stdin = new zmq.Router();

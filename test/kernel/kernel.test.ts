@@ -1,7 +1,7 @@
 // The notebook kernel (kernel/): jupyter_kernel_test conformance (kernel/test_kernel.py) and the features it
 // adds (kernel/test_kernel_features.py: execution counts, strict TypeScript errors with cell lines, tracebacks,
 // shorthand properties, reloading an edited library file, rich display, interrupt, a notebook saved with
-// counts and a traceback, `jupyter console`, shutdown). Both run under Debian's /usr/bin/python3 (a pyenv
+// counts and a traceback, `jupyter console`, an IOPub that connects late, shutdown). Both run under Debian's /usr/bin/python3 (a pyenv
 // `python3` on PATH has no Jupyter). Without the Jupyter pieces (scripts/setup-jupyter.sh) the tests are
 // skipped with the fix, except under CI=true, where they fail.
 import { test } from 'node:test';
@@ -61,7 +61,7 @@ test('jupyter_kernel_test: every message type passes (pager: not applicable)', {
 });
 
 test(
-  'kernel features: counts, strict errors with lines, tracebacks, shorthand, reload, display, interrupt, notebook, console, shutdown',
+  'kernel features: counts, strict errors with lines, tracebacks, shorthand, reload, display, interrupt, notebook, console, late IOPub, shutdown',
   { skip, timeout: 300_000 },
   async () => {
     assert.equal(why, null, why ?? '');
@@ -74,6 +74,7 @@ test(
       'counts',
       'display',
       'interrupt',
+      'late_iopub',
       'notebook',
       'reload',
       'shorthand',
