@@ -19,6 +19,8 @@ import { finalizePruning } from './finalize';
 import { CalibrationStats } from './stats';
 import { RemovedMask } from './slice';
 import { meanWindowLoss } from './temperature';
+import { ModuleSpec } from './coupling';
+import { PRUNE_DEFAULTS } from './defaults';
 
 export type AllocationVariant = 'kinds' | 'owl' | 'probe';
 export const ALLOCATION_VARIANTS: readonly AllocationVariant[] = ['kinds', 'owl', 'probe'];
@@ -105,10 +107,11 @@ export async function probeEnergies(
   modules: readonly AdmmModule[],
   sparsity: number,
   heldOut: number[][],
-  damp = 0.01,
+  damp: number = PRUNE_DEFAULTS.damp,
+  specs?: readonly ModuleSpec[],
 ): Promise<{ E: Float64Array; lossIncrease: number[] }> {
   const ms = live(modules);
-  const base = await meanWindowLoss(await finalizePruning(model, stats, {}, { damp }), heldOut); // the same refit, nothing removed
+  const base = await meanWindowLoss(await finalizePruning(model, stats, {}, { damp, specs }), heldOut); // the same refit, nothing removed
   const lossIncrease: number[] = [];
   const logE = new Float64Array(ms.length);
   for (let i = 0; i < ms.length; i++) {
@@ -117,7 +120,7 @@ export async function probeEnergies(
     const k = Math.min(n, Math.max(1, Math.ceil(sparsity * n - 1e-9)));
     const removed = topKProjection([{ scores: m.energies, costs: new Float64Array(n).fill(m.spec.unitCost) }], [k]).removed[0];
     const mask: RemovedMask = { [m.id]: removed };
-    const dL = (await meanWindowLoss(await finalizePruning(model, stats, mask, { damp }), heldOut)) - base;
+    const dL = (await meanWindowLoss(await finalizePruning(model, stats, mask, { damp, specs }), heldOut)) - base;
     lossIncrease.push(dL);
     logE[i] = Math.log(Math.max(dL, 1e-9) / (k * m.spec.unitCost));
   }

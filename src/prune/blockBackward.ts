@@ -20,7 +20,7 @@ import { block, BlockProbes } from '../model/blocks';
 import { uploadBlock, uploadWeights, disposeWeights, DeviceWeights, toDevice, blockTensors } from '../model/device';
 import { embedWindows, runBlock } from '../model/blockRunner';
 import { embed, lmHead, sequenceContext } from '../model/forward';
-import { moduleSpecs } from './coupling';
+import { ModuleSpec, moduleSpecs } from './coupling';
 
 /** Per-module output sensitivities, in moduleSpecs() order (`layers.{l}.attn`, `layers.{l}.ffn`, …). */
 export interface OutputGradients {
@@ -43,6 +43,8 @@ export interface OutputGradientOptions {
   onGradient?: (window: number, id: string, g: Float32Array) => void;
   /** Sees the captured hidden activations A_m [T·n] and ∂ℒ_Σ/∂y_m [T·d] of every window (whole model only). */
   onCapture?: (window: number, id: string, a: Float32Array, g: Float32Array) => void;
+  /** The model's modules when the caller has them (prune computes them once); default moduleSpecs(model). */
+  specs?: readonly ModuleSpec[];
 }
 
 /** Σ_t −log softmax(logits[t])[ids[t+1]] over t = 0 … T−2 (the window's summed next-token NLL). */
@@ -87,7 +89,7 @@ export async function blockwiseOutputGradients(model: Model, windows: readonly n
   const T = checkWindows(model, windows);
   const cfg = model.config;
   const d = cfg.dModel;
-  const specs = moduleSpecs(cfg, model.weights);
+  const specs = opts.specs ?? moduleSpecs(cfg, model.weights);
   const G = specs.map(() => new Float64Array(d));
   // Forward, one block at a time; inputs[l][w] is block l's input of window w.
   const inputs: Float32Array[][] = [await embedWindows(model, windows)];
@@ -170,7 +172,7 @@ export async function wholeModelOutputGradients(model: Model, windows: readonly 
   const T = checkWindows(model, windows);
   const cfg = model.config;
   const d = cfg.dModel;
-  const specs = moduleSpecs(cfg, model.weights);
+  const specs = opts.specs ?? moduleSpecs(cfg, model.weights);
   const G = specs.map(() => new Float64Array(d));
   const live = specs.map((s, i) => ({ s, i })).filter(({ s }) => s.units.length > 0);
   let lossSum = 0;

@@ -1,7 +1,7 @@
 // The defaults of the prune verb and its calibration, stated once (beside ADMM_DEFAULTS in admm/problem.ts).
 // The CLI's usage text, the library's option defaults, the teaching page and the docs read these constants.
-import type { ModuleWeighting } from './moduleProblems';
-import type { AdmmAllocation } from './admm/problem';
+// No imports: moduleProblems.ts and the rest read these, so the literal types here are checked where they are used
+// (a ModuleWeighting and an AdmmAllocation in prune.ts and web/session.ts).
 
 export const PRUNE_DEFAULTS = Object.freeze({
   /** Relative damping δ = damp · mean(diag H) of every ridge solve (compensation, P-step). */
@@ -20,8 +20,4 @@ export const PRUNE_DEFAULTS = Object.freeze({
  * temperature searched on `heldOut` windows over DEFAULT_TEMPERATURE_GRID when they are given, else this T.
  * The other methods keep "relative" weights; the low-level ADMM_DEFAULTS (allocation "threshold") are unchanged.
  */
-export const STRUCTPRUNE_DEFAULTS = { weighting: 'loss', allocation: 'fermi-dirac', temperature: 4 } as const satisfies {
-  weighting: ModuleWeighting;
-  allocation: AdmmAllocation;
-  temperature: number;
-};
+export const STRUCTPRUNE_DEFAULTS = { weighting: 'loss', allocation: 'fermi-dirac', temperature: 4 } as const;

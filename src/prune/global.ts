@@ -27,6 +27,8 @@ export interface GlobalOptions {
   windowsPerPass?: number;
   /** Called after each pass with (windows done, total windows). */
   onProgress?: (done: number, total: number) => void;
+  /** The model's modules when the caller has them (prune computes them once); default moduleSpecs(model). */
+  specs?: readonly ModuleSpec[];
 }
 
 /** First-order Taylor importance of every unit (host data). */
@@ -92,7 +94,7 @@ export async function taylorImportance(model: Model, windows: readonly number[][
   const perPass = opts.windowsPerPass ?? 1;
   checkWindows(model, windows, perPass);
   const cfg = model.config;
-  const specs = moduleSpecs(cfg, model.weights);
+  const specs = opts.specs ?? moduleSpecs(cfg, model.weights);
   const gradient = specs.map((s) => new Float64Array(s.units.length));
   const tokens = windows.length * (windows[0].length - 1);
   let lossSum = 0;
@@ -144,8 +146,8 @@ export async function taylorImportance(model: Model, windows: readonly number[][
  * (weight scalars; B = s · total unit cost). Compensation and slicing are the shared finalize step.
  */
 export async function globalMask(model: Model, windows: readonly number[][], budget: number, opts: GlobalOptions = {}): Promise<RemovedMask> {
-  const t = await taylorImportance(model, windows, opts);
-  const specs = moduleSpecs(model.config, model.weights);
+  const specs = opts.specs ?? moduleSpecs(model.config, model.weights);
+  const t = await taylorImportance(model, windows, { ...opts, specs });
   const units = specs.map((s, m) => ({ scores: t.importance[m], costs: new Float64Array(s.units.length).fill(s.unitCost) }));
   const p = thresholdProjection(units, budget);
   const mask: RemovedMask = {};

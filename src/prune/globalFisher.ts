@@ -7,7 +7,7 @@
 // One threshold on I_j / cost_j across all modules; compensation and slicing are the shared finalize step.
 // Device memory: every weight plus every layer's saved activations of one window: O(N).
 import { Model } from '../model/model';
-import { moduleSpecs } from './coupling';
+import { ModuleSpec, moduleSpecs } from './coupling';
 import { thresholdProjection } from './projection';
 import { RemovedMask } from './slice';
 import { wholeModelOutputGradients } from './blockBackward';
@@ -21,18 +21,19 @@ export interface FisherImportance {
   loss: number;
 }
 
-/** I_j of every unit (see the file comment). Leaks no tensors. */
+/** I_j of every unit (see the file comment); `specs`: the model's modules when the caller has them. Leaks no tensors. */
 export async function fisherImportance(
   model: Model,
   windows: readonly number[][],
   onProgress?: (done: number, total: number) => void,
+  specs: readonly ModuleSpec[] = moduleSpecs(model.config, model.weights),
 ): Promise<FisherImportance> {
-  const specs = moduleSpecs(model.config, model.weights);
   const byId = new Map(specs.map((s, m) => [s.id, m]));
   const F = specs.map((s) => new Float64Array(s.units.length));
   const T = windows[0]?.length ?? 0;
   const r = await wholeModelOutputGradients(model, windows, {
     onProgress,
+    specs,
     onCapture: (_w, id, a, g) => {
       const m = byId.get(id)!;
       const s = specs[m];
@@ -63,9 +64,9 @@ export async function globalFisherMask(
   windows: readonly number[][],
   budget: number,
   onProgress?: (done: number, total: number) => void,
+  specs: readonly ModuleSpec[] = moduleSpecs(model.config, model.weights),
 ): Promise<RemovedMask> {
-  const f = await fisherImportance(model, windows, onProgress);
-  const specs = moduleSpecs(model.config, model.weights);
+  const f = await fisherImportance(model, windows, onProgress, specs);
   const p = thresholdProjection(
     specs.map((s, m) => ({ scores: f.importance[m], costs: new Float64Array(s.units.length).fill(s.unitCost) })),
     budget,

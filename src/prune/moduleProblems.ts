@@ -9,6 +9,7 @@ import { ModuleSpec, moduleSpecs } from './coupling';
 import { CalibrationStats } from './stats';
 import { OutputGradients } from './blockBackward';
 import { outputWeights } from './lossAware';
+import { PRUNE_DEFAULTS } from './defaults';
 
 export type ModuleWeighting = 'relative' | 'absolute' | 'residual' | 'loss';
 export const MODULE_WEIGHTINGS: readonly ModuleWeighting[] = ['relative', 'absolute', 'residual', 'loss'];
@@ -39,12 +40,14 @@ export interface ModuleProblem {
 }
 
 export interface ProblemOptions {
-  /** Module weights (default "relative"); "loss" needs `sensitivity`. */
+  /** Module weights (default PRUNE_DEFAULTS.weighting = "relative"); "loss" needs `sensitivity`. */
   weighting?: ModuleWeighting;
   /** Output sensitivities G_m (blockwiseOutputGradients) for the "loss" weighting. */
   sensitivity?: OutputGradients;
-  /** Relative damping (default 0.01). */
+  /** Relative damping (default PRUNE_DEFAULTS.damp = 0.01). */
   damp?: number;
+  /** The model's modules when the caller has them (prune computes them once); default moduleSpecs(model). */
+  specs?: readonly ModuleSpec[];
 }
 
 /**
@@ -70,13 +73,13 @@ async function quadForm(H: Float64Array, W: Float32Array, n: number, d: number):
 }
 
 export async function buildProblems(model: Model, stats: CalibrationStats, opts: ProblemOptions = {}): Promise<ModuleProblem[]> {
-  const weighting = opts.weighting ?? 'relative';
-  const damp = opts.damp ?? 0.01;
+  const weighting = opts.weighting ?? PRUNE_DEFAULTS.weighting;
+  const damp = opts.damp ?? PRUNE_DEFAULTS.damp;
   if (!MODULE_WEIGHTINGS.includes(weighting)) throw new RangeError(`weighting must be one of ${MODULE_WEIGHTINGS.join(', ')}, got "${weighting}"`);
   if (weighting === 'loss' && !opts.sensitivity)
     throw new RangeError('weighting "loss" needs options.sensitivity (blockwiseOutputGradients of the calibration windows)');
   const omega = weighting === 'loss' ? outputWeights(opts.sensitivity!) : undefined;
-  const specs = moduleSpecs(model.config, model.weights);
+  const specs = opts.specs ?? moduleSpecs(model.config, model.weights);
   const problems: ModuleProblem[] = [];
   for (const spec of specs) {
     const g = stats.grams.find((x) => x.id === spec.id);

@@ -133,15 +133,16 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   const stats = opts.stats ?? (await collectStats(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('stats', d, t) }));
   for (const g of stats.grams) assertFinite(g.H, g.id, 'Gram matrix H = Σ aaᵀ (activations too large for float64 sums)');
   const tStats = since(t0);
+  // The modules, their unit costs and total cost: computed once here and passed down (sensitivities, problems,
+  // the global references, temperature search, probe, finalize, slicing, report).
+  const specs = moduleSpecs(model.config, model.weights);
   const sensitivity =
     weighting !== 'loss'
       ? undefined
-      : (opts.sensitivity ?? (await blockwiseOutputGradients(model, opts.windows, { onProgress: (d, t) => opts.onProgress?.('sensitivity', d, t) })));
+      : (opts.sensitivity ?? (await blockwiseOutputGradients(model, opts.windows, { specs, onProgress: (d, t) => opts.onProgress?.('sensitivity', d, t) })));
   const tp = performance.now();
-  const problems: ModuleProblem[] = await buildProblems(model, stats, { weighting, damp, sensitivity });
+  const problems: ModuleProblem[] = await buildProblems(model, stats, { weighting, damp, sensitivity, specs });
   const tProblems = since(tp);
-  // The modules, their unit costs and total cost: computed once here and passed down (finalize, slicing, report).
-  const specs = moduleSpecs(model.config, model.weights);
   const totalCost = totalUnitCost(specs);
   const budget = opts.sparsity * totalCost;
   const t1 = performance.now();
@@ -153,8 +154,9 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
   let tAdmm: number | undefined;
   if (opts.method === 'local') mask = localMask(problems, budget);
   else if (opts.method === 'global-threshold') mask = globalThresholdMask(problems, budget);
-  else if (opts.method === 'global') mask = await globalFisherMask(model, opts.windows, budget, (d, t) => opts.onProgress?.('fisher', d, t));
-  else if (opts.method === 'global:taylor') mask = await globalMask(model, opts.windows, budget, { onProgress: (d, t) => opts.onProgress?.('taylor', d, t) });
+  else if (opts.method === 'global') mask = await globalFisherMask(model, opts.windows, budget, (d, t) => opts.onProgress?.('fisher', d, t), specs);
+  else if (opts.method === 'global:taylor')
+    mask = await globalMask(model, opts.windows, budget, { specs, onProgress: (d, t) => opts.onProgress?.('taylor', d, t) });
   else {
     const te = performance.now();
     const problem = await buildAdmmProblem(problems, opts.sparsity, admmOpts, (d, t) => opts.onProgress?.('admm-setup', d, t));
@@ -170,12 +172,12 @@ async function pruneMetered(model: Model, opts: PruneOptions, meter: MemoryMeter
     if (needHeldOut && !opts.heldOut?.length) throw new UsageError('options.heldOut: the temperature search and the probe variant need held-out windows');
     let energies: Float64Array | undefined;
     if (variant === 'kinds') energies = kindEnergies(problem.modules, opts.sparsity);
-    else if (variant === 'probe') energies = (await probeEnergies(model, stats, problem.modules, opts.sparsity, opts.heldOut!, damp)).E;
+    else if (variant === 'probe') energies = (await probeEnergies(model, stats, problem.modules, opts.sparsity, opts.heldOut!, damp, specs)).E;
     if (energies) problem.counts = allocationCounts(problem.modules, problem.budget, opts.sparsity, problem.options, energies).counts;
     if (variant === 'owl') problem.counts = owlCounts(problems, problem.budget).counts;
     else if (search && energyRule) {
       const grid = typeof search === 'object' ? search.grid : undefined;
-      const r = await selectTemperature(model, stats, problem, { damp, heldOut: opts.heldOut!, grid, energies });
+      const r = await selectTemperature(model, stats, problem, { damp, heldOut: opts.heldOut!, grid, energies, specs });
       temperatureSearch = { grid: r.grid, heldOutLoss: r.heldOutLoss, chosen: r.chosen };
     }
     admmOptions = problem.options;

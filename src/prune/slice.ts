@@ -94,9 +94,9 @@ export function sliceModel(model: Model, mask: RemovedMask, knownSpecs?: readonl
 }
 
 /** "Zero mode": same shapes, the masked units' slices set to 0 (K/V of fully removed groups kept as is). */
-export function zeroUnits(model: Model, mask: RemovedMask): Model {
+export function zeroUnits(model: Model, mask: RemovedMask, knownSpecs?: readonly ModuleSpec[]): Model {
   const cfg = model.config;
-  const specs = moduleSpecs(cfg, model.weights);
+  const specs = knownSpecs ?? moduleSpecs(cfg, model.weights);
   checkMask(specs, mask);
   const w: HostWeights = { ...model.weights };
   for (const s of specs) {

@@ -14,6 +14,8 @@ import { AdmmProblem, allocationCounts } from './admm/problem';
 import { runAdmm } from './admm/run';
 import { finalizePruning } from './finalize';
 import { RemovedMask } from './slice';
+import { ModuleSpec } from './coupling';
+import { PRUNE_DEFAULTS } from './defaults';
 
 /** Default grid of temperatures searched (Infinity = uniform). */
 export const DEFAULT_TEMPERATURE_GRID: readonly number[] = [1, 2, 4, 8, Infinity];
@@ -23,8 +25,10 @@ export interface TemperatureSearchOptions {
   heldOut: number[][];
   /** Temperatures to try (default DEFAULT_TEMPERATURE_GRID); Infinity means uniform counts. */
   grid?: readonly number[];
-  /** Compensation damping (default 0.01). */
+  /** Compensation damping (default PRUNE_DEFAULTS.damp = 0.01). */
   damp?: number;
+  /** The model's modules when the caller has them (prune computes them once); default moduleSpecs(model). */
+  specs?: readonly ModuleSpec[];
   /**
    * ADMM iterations per candidate (default: the problem's; 0 takes the mask of the initial closed-form
    * projection of the dense weights, much cheaper on large models).
@@ -95,7 +99,7 @@ export async function selectTemperature(
     const state = await runAdmm({ ...problem, options: o, counts });
     const mask: RemovedMask = {};
     problem.modules.forEach((m, i) => (mask[m.id] = state.modules[i].removed));
-    const pruned = await finalizePruning(model, stats, mask, { damp: opts.damp ?? 0.01 });
+    const pruned = await finalizePruning(model, stats, mask, { damp: opts.damp ?? PRUNE_DEFAULTS.damp, specs: opts.specs });
     const loss = await meanWindowLoss(pruned, opts.heldOut);
     heldOutLoss.push(loss);
     if (loss < bestLoss) {
