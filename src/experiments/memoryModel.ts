@@ -34,7 +34,9 @@
 //   sensitivity (loss-aware weights, structprune's default; src/prune/blockBackward.ts) one block of one window
 //          under the gradient tape: global's per-block terms above with k = 1 and no gates (2P_ℓ + d_q·d + R_ℓ,
 //          T·perToken + 7 n_h T²) + 4T·d (two probes, the boundary gradient, the input); or the LM head of one
-//          window under the tape: 2(V·e + norm) + global's "outside" term. Max over blocks.
+//          window under the tape, R = min(C, T − 1) predicting positions at a time, C = headChunkPositions(V, T)
+//          (src/prune/headChunk.ts): 2(V·e + norm) + 11·R·V + T² + R·(11d + 10) (LLaMA) or R·(18d + 16) (OPT)
+//          + T·d. Max over blocks.
 // These are implementation facts, not laws: a different tensor library or a memory-frugal backward pass
 // changes the constants. What does not change is the scaling: `global` grows with all weights (O(N)) plus
 // L·T·(width) activations; `structprune` with one layer's widths (O(d² + F·d + F²)), i.e. O(√N) on a family
@@ -42,6 +44,7 @@
 import { ModelConfig, layerShape } from '../model/config';
 import { expectedShapes } from '../model/shapes';
 import { numel } from '../model/hostTensor';
+import { headChunkPositions } from '../prune/headChunk';
 
 /** The two methods the model covers. */
 export type MemoryMethod = 'global' | 'structprune';
@@ -156,9 +159,10 @@ function structpruneFloats(cfg: ModelConfig, T: number): Record<'stats' | 'admm'
  * The block-wise backward of the loss-aware weights (src/prune/blockBackward.ts), in floats: one taped block
  * of one window at a time, which is `global`'s per-block forward under the tape (its weights twice, the split
  * W_o, the LLaMA rotation, every saved intermediate) without the unit gates, plus the two output probes, the
- * boundary gradient and the block input; or the LM head of one window under the tape. Max over blocks.
+ * boundary gradient and the block input; or the LM head of one window under the tape, at most C of its T − 1
+ * predicting positions at a time. Max over blocks.
  */
-function sensitivityFloats(cfg: ModelConfig, T: number): { weights: number; work: number } {
+function sensitivityFloats(cfg: ModelConfig, T: number, C: number): { weights: number; work: number } {
   const { perLayer } = configParams(cfg);
   const d = cfg.dModel;
   const e = cfg.embedDim ?? d;
@@ -173,7 +177,8 @@ function sensitivityFloats(cfg: ModelConfig, T: number): { weights: number; work
     if (weights + work > top.weights + top.work) top = { weights, work };
   });
   const headW = 2 * (V * e + d * (cfg.norm === 'rms' ? 1 : 2) + (e !== d ? e * d : 0));
-  const headWork = (9 * (T - 1) + 2 * T) * V + T * T + (llama ? T * (11 * d + 10) : T * (18 * d + 16));
+  const rows = Math.min(C, T - 1);
+  const headWork = 11 * rows * V + T * T + (llama ? rows * (11 * d + 10) : rows * (18 * d + 16)) + T * d;
   if (headW + headWork > top.weights + top.work) top = { weights: headW, work: headWork };
   return top;
 }
@@ -187,7 +192,13 @@ export function predictPeak(
   cfg: ModelConfig,
   calib: CalibrationSize,
   method: MemoryMethod,
-  opts: { bytesPerElement?: number; /** structprune with loss-aware weights (its default): the block-wise backward phase. */ lossAware?: boolean } = {},
+  opts: {
+    bytesPerElement?: number;
+    /** structprune with loss-aware weights (its default): the block-wise backward phase. */
+    lossAware?: boolean;
+    /** Positions per LM-head chunk of that phase (default headChunkPositions(V, seqlen), as blockwiseOutputGradients). */
+    headChunk?: number;
+  } = {},
 ): MemoryPrediction {
   const b = opts.bytesPerElement ?? 4;
   const T = calib.seqlen;
@@ -201,7 +212,7 @@ export function predictPeak(
   if (method === 'global') phases.taylor = globalFloats(cfg, T, k);
   else {
     phases.admm = sp.admm;
-    if (opts.lossAware ?? true) phases.sensitivity = sensitivityFloats(cfg, T);
+    if (opts.lossAware ?? true) phases.sensitivity = sensitivityFloats(cfg, T, opts.headChunk ?? headChunkPositions(cfg.vocabSize, T));
   }
   let phase = 'stats';
   for (const [p, v] of Object.entries(phases)) if (v.weights + v.work > phases[phase].weights + phases[phase].work) phase = p;

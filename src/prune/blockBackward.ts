@@ -8,7 +8,8 @@
 //   every block's input on the host; the LM head gives ∂ℒ_Σ/∂x_L; then block l = L−1 … 0 is uploaded alone,
 //   its activations are recomputed from the stored input, and one vector–Jacobian product with dy = the
 //   gradient at the block's output gives both the gradient at its input (handed down to block l−1) and the
-//   gradients at its two module outputs. The device holds one block plus one window's activations.
+//   gradients at its two module outputs. The device holds one block plus one window's activations; the LM
+//   head takes one window in chunks of positions (headChunk.ts), so its O(T·V) logits never sit on the device.
 // - `wholeModelOutputGradients` (the O(N) `global` reference and the test oracle): every weight resident,
 //   one backward pass through the full model per window.
 // The module outputs are reached through additive zero probes (BlockContext.probes), so ∂ℒ/∂probe = ∂ℒ/∂y_m.
@@ -21,6 +22,7 @@ import { uploadBlock, uploadWeights, disposeWeights, DeviceWeights, toDevice, bl
 import { embedWindows, runBlock } from '../model/blockRunner';
 import { embed, lmHead, sequenceContext } from '../model/forward';
 import { ModuleSpec, moduleSpecs } from './coupling';
+import { headChunkPositions } from './headChunk';
 
 /** Per-module output sensitivities, in moduleSpecs() order (`layers.{l}.attn`, `layers.{l}.ffn`, …). */
 export interface OutputGradients {
@@ -45,14 +47,52 @@ export interface OutputGradientOptions {
   onCapture?: (window: number, id: string, a: Float32Array, g: Float32Array) => void;
   /** The model's modules when the caller has them (prune computes them once); default moduleSpecs(model). */
   specs?: readonly ModuleSpec[];
+  /** Positions per LM-head chunk of the block-wise pass (default headChunkPositions(V, T): one chunk unless T·V > 2²²). */
+  headChunk?: number;
 }
 
 /** Σ_t −log softmax(logits[t])[ids[t+1]] over t = 0 … T−2 (the window's summed next-token NLL). */
 export function windowNllSum(logits: tf.Tensor2D, ids: readonly number[]): tf.Scalar {
   const [T, V] = logits.shape;
-  const logp = tf.logSoftmax(tf.slice(logits, [0, 0], [T - 1, V]));
-  const target = tf.oneHot(tf.tensor1d(Int32Array.from(ids.slice(1)), 'int32'), V);
+  return nllSum(tf.slice(logits, [0, 0], [T - 1, V]), ids.slice(1));
+}
+
+/** Σ_r −log softmax(logits[r])[targets[r]] over every row (logits [R, V], R = targets.length). */
+function nllSum(logits: tf.Tensor2D, targets: readonly number[]): tf.Scalar {
+  const logp = tf.logSoftmax(logits);
+  const target = tf.oneHot(tf.tensor1d(Int32Array.from(targets), 'int32'), logits.shape[1]);
   return tf.neg(tf.sum(tf.mul(logp, target))) as tf.Scalar;
+}
+
+/**
+ * The summed next-token NLL of one window and its gradient at the LM head's input x [T, d] (host data), with
+ * the head taped over at most `chunk` of the T − 1 predicting positions at a time. The last position predicts
+ * nothing: its rows of the gradient are 0.
+ */
+async function headLossAndGradient(
+  cfg: Model['config'],
+  hw: DeviceWeights,
+  x: Float32Array,
+  ids: readonly number[],
+  chunk: number,
+): Promise<{ loss: number; dx: Float32Array }> {
+  const T = ids.length;
+  const d = cfg.dModel;
+  const dx = new Float32Array(T * d);
+  let loss = 0;
+  for (let t0 = 0; t0 < T - 1; t0 += chunk) {
+    const t1 = Math.min(T - 1, t0 + chunk);
+    const targets = ids.slice(t0 + 1, t1 + 1);
+    const xt = tf.tensor2d(x.subarray(t0 * d, t1 * d), [t1 - t0, d]);
+    const { value, grad } = tf.valueAndGrad((xx: tf.Tensor) => nllSum(lmHead(cfg, hw, xx as tf.Tensor2D), targets))(xt);
+    try {
+      loss += (await value.data())[0];
+      dx.set((await grad.data()) as Float32Array, t0 * d);
+    } finally {
+      tf.dispose([xt, value, grad]);
+    }
+  }
+  return { loss, dx };
 }
 
 function checkWindows(model: Model, windows: readonly number[][]): number {
@@ -97,18 +137,14 @@ export async function blockwiseOutputGradients(model: Model, windows: readonly n
   // Head: loss and ∂ℒ_Σ/∂x_L.
   let lossSum = 0;
   const dx: Float32Array[] = [];
+  const chunk = opts.headChunk ?? headChunkPositions(cfg.vocabSize, T);
+  if (!(Number.isInteger(chunk) && chunk >= 1)) throw new RangeError(`output gradients: headChunk must be an integer ≥ 1, got ${chunk}`);
   const hw = uploadHead(model);
   try {
     for (let w = 0; w < windows.length; w++) {
-      const ids = windows[w];
-      const x = tf.tensor2d(inputs[cfg.nLayers][w], [T, d]);
-      const { value, grad } = tf.valueAndGrad((xx: tf.Tensor) => windowNllSum(lmHead(cfg, hw, xx as tf.Tensor2D), ids))(x);
-      try {
-        lossSum += (await value.data())[0];
-        dx.push((await grad.data()) as Float32Array);
-      } finally {
-        tf.dispose([x, value, grad]);
-      }
+      const r = await headLossAndGradient(cfg, hw, inputs[cfg.nLayers][w], windows[w], chunk);
+      lossSum += r.loss;
+      dx.push(r.dx);
     }
   } finally {
     disposeWeights(hw);

@@ -11,6 +11,8 @@ import { predictPeak, configParams, memoryTable, REAL_CONFIGS } from '../../src/
 import { randomWindows } from '../../src/experiments/memoryScaling';
 import { setBlas } from '../../src/linalg/blas';
 import { setAttention } from '../../src/model/attentionFused';
+import { blockwiseOutputGradients } from '../../src/prune/blockBackward';
+import { startMemoryMeter } from '../../src/util/memoryMeter';
 
 // The analytic model describes the tfjs device path (as runMemoryPoint measures it): host OpenBLAS and the fused
 // CPU attention move work off the device, so this file pins them off.
@@ -94,6 +96,34 @@ test('predicted peaks match the meter within 25 % (both methods, loss-aware and 
     }
   }
   assert.deepEqual(errors, []);
+});
+
+test('the loss-aware LM head in chunks of positions: the meter matches the prediction within 25 %, and chunks cut the peak', async () => {
+  await initBackend();
+  // A vocabulary large enough for the head to peak: 4096 × 64 positions.
+  const T = 64;
+  const errors: string[] = [];
+  for (const arch of ['llama', 'opt'] as const) {
+    const model = fixtureModel({ arch, layers: 1, dModel: 32, nHeads: 4, vocabSize: 4096, maxSeq: T, seed: 1 });
+    const windows = randomWindows(2, T, 4096, 3);
+    const peak: Record<number, number> = {};
+    for (const headChunk of [T, 8]) {
+      const meter = startMemoryMeter();
+      await blockwiseOutputGradients(model, windows, { headChunk });
+      peak[headChunk] = meter.stop().peakBytes;
+      const p = predictPeak(model.config, { seqlen: T }, 'structprune', { headChunk });
+      assert.equal(p.phase, 'sensitivity', `${arch} chunk ${headChunk}: phase`);
+      const ratio = peak[headChunk] / p.phases.sensitivity!;
+      if (Math.abs(ratio - 1) > 0.25) errors.push(`${arch} chunk ${headChunk}: measured ${peak[headChunk]}, predicted ${p.phases.sensitivity}`);
+    }
+    assert.ok(peak[8] < 0.4 * peak[T], `${arch}: chunks of 8 positions peak at ${peak[8]} B, the whole window at ${peak[T]} B`);
+  }
+  assert.deepEqual(errors, []);
+  // OPT-125M at 2048-token windows: the default chunks (83 positions) remove the head's O(V·T) from the peak.
+  const opt125 = REAL_CONFIGS.find((c) => c.name === 'OPT-125M')!.config;
+  const whole = predictPeak(opt125, { seqlen: 2048 }, 'structprune', { headChunk: 2048 });
+  const chunked = predictPeak(opt125, { seqlen: 2048 }, 'structprune');
+  assert.ok(chunked.peakBytes < 0.5 * whole.peakBytes, `OPT-125M: ${chunked.peakBytes} B chunked vs ${whole.peakBytes} B whole`);
 });
 
 test('the table: fp16 halves fp32, global exceeds its weights and structprune, sizes grow', () => {

@@ -7,6 +7,7 @@ import { initBackend } from '../../src/backend';
 import { fixtureModel } from '../../src/model/fixture';
 import { Model } from '../../src/model/model';
 import { blockwiseOutputGradients, wholeModelOutputGradients } from '../../src/prune/blockBackward';
+import { headChunkPositions, HEAD_CHUNK_FLOATS } from '../../src/prune/headChunk';
 import { createRng } from '../../src/util/rng';
 import { noLeaks, stories260K } from '../helpers';
 
@@ -16,9 +17,9 @@ const windowsOf = (n: number, T: number, V: number, seed: number) => {
 };
 
 /** Relative max error of every raw gradient and of every G_m; returns the worst. */
-async function compare(model: Model, windows: number[][]): Promise<{ err: number; gErr: number; lossErr: number; count: number }> {
+async function compare(model: Model, windows: number[][], headChunk?: number): Promise<{ err: number; gErr: number; lossErr: number; count: number }> {
   const raw = new Map<string, Float32Array>();
-  const b = await noLeaks(() => blockwiseOutputGradients(model, windows, { onGradient: (w, id, g) => raw.set(`${w}/${id}`, Float32Array.from(g)) }));
+  const b = await noLeaks(() => blockwiseOutputGradients(model, windows, { headChunk, onGradient: (w, id, g) => raw.set(`${w}/${id}`, Float32Array.from(g)) }));
   let err = 0;
   let count = 0;
   const w = await noLeaks(() =>
@@ -70,6 +71,32 @@ for (const [name, opts] of [
     assert.ok(r.gErr <= 1e-5, `G error ${r.gErr}`);
   });
 }
+
+test('the LM head in chunks of positions (1, 5, T − 2 and whole-window chunks) gives the whole-model gradients (≤ 1e-5 relative)', async () => {
+  await initBackend();
+  const model = fixtureModel({ arch: 'llama', layers: 2, dModel: 32, nHeads: 4, nKvHeads: 2, vocabSize: 96, maxSeq: 32, seed: 5, std: 0.3 });
+  const T = 12;
+  for (const chunk of [1, 5, T - 2, T - 1, 1000]) {
+    const r = await compare(model, windowsOf(2, T, 96, 4), chunk);
+    assert.equal(r.count, 2 * 2 * 2);
+    assert.ok(r.err <= 1e-5, `chunk ${chunk}: raw gradient error ${r.err}`);
+    assert.ok(r.gErr <= 1e-5, `chunk ${chunk}: G error ${r.gErr}`);
+    assert.ok(r.lossErr <= 1e-6, `chunk ${chunk}: loss error ${r.lossErr}`);
+  }
+  for (const bad of [0, -1, 1.5, NaN])
+    await assert.rejects(blockwiseOutputGradients(model, windowsOf(1, T, 96, 4), { headChunk: bad }), /headChunk must be an integer ≥ 1/);
+});
+
+test('headChunkPositions: ⌊2²² / V⌋ positions, clamped to [1, T]', () => {
+  assert.equal(HEAD_CHUNK_FLOATS, 4194304);
+  assert.equal(headChunkPositions(512, 256), 256); // stories260K: the whole window
+  assert.equal(headChunkPositions(50272, 2048), 83); // OPT: 25 chunks of a 2048-token window
+  assert.equal(headChunkPositions(32000, 4096), 131); // LLaMA-2
+  assert.equal(headChunkPositions(1 << 23, 16), 1);
+  assert.equal(headChunkPositions(50272, 2048, 50272 * 7), 7);
+  assert.throws(() => headChunkPositions(0, 8), /vocabulary size/);
+  assert.throws(() => headChunkPositions(8, 0), /window length/);
+});
 
 test('block-wise gradients: input errors name the problem', async () => {
   await initBackend();
