@@ -29,17 +29,24 @@ export interface GgufExportResult {
   arch: 'llama' | 'deci';
   dtype: 'f32' | 'f16';
   tensors: number;
-  /** Values written (KV-head duplicates and zero units included; the tied LM head counted once). */
+  /** Values written (KV-head duplicates, zero query heads and zero units included; the tied LM head counted once). */
   params: number;
   /** Workarounds applied, per layer ("layer 3: …"). */
   fixes: string[];
 }
 
-/** Rows `rows` of a row-major [n, cols] matrix, concatenated. */
-function pickRows(data: Float32Array, cols: number, rows: number[]): Float32Array {
+/** Rows `rows` of a row-major [n, cols] matrix, concatenated; a null row is zeros. */
+function pickRows(data: Float32Array, cols: number, rows: (number | null)[]): Float32Array {
   const out = new Float32Array(rows.length * cols);
-  rows.forEach((r, i) => out.set(data.subarray(r * cols, (r + 1) * cols), i * cols));
+  rows.forEach((r, i) => {
+    if (r !== null) out.set(data.subarray(r * cols, (r + 1) * cols), i * cols);
+  });
   return out;
+}
+
+/** The dh rows of each head in `heads` (positions; null: a zero head). */
+function headRows(heads: (number | null)[], dh: number): (number | null)[] {
+  return heads.flatMap((h) => Array.from({ length: dh }, (_, i) => (h === null ? null : h * dh + i)));
 }
 
 /** The model's architecture metadata (`{arch}.*` keys); per-layer arrays for `deci`. */
@@ -92,9 +99,16 @@ export function ggufTensors(model: Model, plan: GgufPlan, dtype: GgufDtype): Ggu
       out.push({ name: b + 'attn_output.weight', dims: [dh, d], dtype, data: new Float32Array(d * dh) });
     } else if (p.nHead > 0) {
       vec(b + 'attn_norm.weight', k('attn_norm'));
-      lin(b + 'attn_q.weight', get(k('attn.q')));
-      // KV heads: transposed rows are [kv head][dh][d]; written in plan order (duplicates for uneven groups)
-      const rows = p.kvSource.flatMap((j) => Array.from({ length: dh }, (_, i) => j * dh + i));
+      // Query heads: transposed rows are [head][dh][d], written in plan order (zero rows pad uneven groups).
+      const q = get(k('attn.q'));
+      out.push({
+        name: b + 'attn_q.weight',
+        dims: [d, p.nHead * dh],
+        dtype,
+        data: pickRows(transpose2d(q.data, q.shape[0], q.shape[1]), d, headRows(p.qSource, dh)),
+      });
+      // KV heads: likewise, in plan order (duplicates for uneven groups)
+      const rows = headRows(p.kvSource, dh);
       for (const [name, key] of [
         ['attn_k', 'attn.k'],
         ['attn_v', 'attn.v'],
@@ -103,7 +117,14 @@ export function ggufTensors(model: Model, plan: GgufPlan, dtype: GgufDtype): Ggu
         const T = transpose2d(t.data, t.shape[0], t.shape[1]);
         out.push({ name: `${b}${name}.weight`, dims: [d, p.nHeadKv * dh], dtype, data: pickRows(T, d, rows) });
       }
-      lin(b + 'attn_output.weight', get(k('attn.o')));
+      // Output projection: the stored [heads·dh, d] rows per head (zero rows for zero heads), then transposed.
+      const o = get(k('attn.o'));
+      out.push({
+        name: b + 'attn_output.weight',
+        dims: [p.nHead * dh, d],
+        dtype,
+        data: transpose2d(pickRows(o.data, d, headRows(p.qSource, dh)), p.nHead * dh, d),
+      });
     }
     vec(b + 'ffn_norm.weight', k('ffn_norm'));
     if (p.zeroFfn) {

@@ -5,9 +5,13 @@
 // - arch `llama` builds every layer from one set of widths: used only when all layers have the same widths.
 //   Per-layer widths use arch `deci` (llama.cpp's Llama-Nemotron NAS architecture) with per-layer arrays.
 // - n_head % n_head_kv == 0 in every layer, and query head i reads KV head ⌊i / (n_head / n_head_kv)⌋.
-//   A pruned GQA layer can keep uneven groups (e.g. 3 + 1 + 2 query heads on 3 KV heads). Exact fix: with
-//   r = gcd of the group sizes, write each KV head (group size / r) times, so every KV head serves r
-//   consecutive query heads. KV heads with no query head left are dropped (they influence nothing).
+//   A pruned GQA layer can keep uneven groups (e.g. 3 + 1 + 2 query heads on 3 KV heads). Two exact fixes,
+//   combined: give every written KV head t query-head slots; a KV head with c query heads is written
+//   ⌈c / t⌉ times (duplicated K/V rows) and its last copy's empty slots get zero query heads (zero Q rows and
+//   zero output-projection columns: the head's scores are 0, its attention output is multiplied by 0, so it
+//   adds exactly 0). t = gcd of the group sizes is pure duplication, t = the largest group pure padding; the
+//   t that writes the fewest extra values (2·dh·d per duplicated KV head or zero query head) is chosen, the
+//   smallest such t on a tie. KV heads with no query head left are dropped (they influence nothing).
 // - A layer with zero FFN units hits a llama.cpp bug (its attention output is dropped; in the last layer it
 //   aborts). Exact fix: one FFN unit whose gate, up and down weights are all zero (it adds exactly 0).
 // - A layer with zero query heads is attention-free in `deci` (n_head = 0): no attention tensors, not even
@@ -19,8 +23,10 @@ import { ModelConfig, layerShape, kvIndexOfHeads } from '../model/config';
 
 /** How one layer is written. */
 export interface GgufLayerPlan {
-  /** Query heads written (= kept heads). */
+  /** Query heads written: the kept heads plus zero heads that pad uneven GQA groups. */
   nHead: number;
+  /** For each written query head, its position among the model's kept heads of this layer; null: a zero head. */
+  qSource: (number | null)[];
   /** KV heads written (after duplication); 0 for an attention-free layer. */
   nHeadKv: number;
   /** For each written KV head, its position among the model's kept KV heads of this layer. */
@@ -56,11 +62,6 @@ export class GgufExportError extends Error {
   }
 }
 
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
-
 /** Refuse what llama.cpp has no architecture for. */
 export function checkSupported(cfg: ModelConfig): void {
   if (cfg.arch === 'opt') {
@@ -86,44 +87,70 @@ export function planLayer(cfg: ModelConfig, l: number, fixups: boolean): GgufLay
   const refuse = (what: string, fix: string) => {
     throw new GgufExportError(`layer ${l}: ${what}, which crashes llama.cpp; the exact workaround (${fix}) is off (fixups: false)`);
   };
-  const nHead = s.heads.length;
+  const kept = s.heads.length;
   let kvSource: number[] = [];
-  if (nHead > 0) {
+  let qSource: (number | null)[] = [];
+  if (kept > 0) {
     const kvOf = kvIndexOfHeads(cfg, s); // non-decreasing: kept heads are ascending
     const count = new Array<number>(s.kvHeads.length).fill(0);
     kvOf.forEach((j) => count[j]++);
-    const r = count.filter((c) => c > 0).reduce(gcd);
+    const t = slotsPerKvHead(count.filter((c) => c > 0));
+    let first = 0; // position of the KV head's first query head among the kept heads
     count.forEach((c, j) => {
-      for (let k = 0; k < c / r; k++) kvSource.push(j);
+      for (let copy = 0; copy * t < c; copy++) {
+        kvSource.push(j);
+        for (let slot = copy * t; slot < (copy + 1) * t; slot++) qSource.push(slot < c ? first + slot : null);
+      }
+      first += c;
     });
-    const identity = kvSource.length === s.kvHeads.length && kvSource.every((j, i) => j === i);
+    const identity = kvSource.length === s.kvHeads.length && kvSource.every((j, i) => j === i) && qSource.length === kept;
     if (!identity) {
       const groups = count.filter((c) => c > 0).join('+');
-      if (!fixups)
-        refuse(
-          `query-head groups ${groups} over ${s.kvHeads.length} KV heads are uneven (n_head % n_head_kv ≠ 0 or unused KV heads)`,
-          `duplicate KV heads to ${kvSource.length}`,
-        );
-      fixes.push(
-        `KV heads ${s.kvHeads.length} → ${kvSource.length} (query-head groups ${groups}; each written KV head serves ${r} query head${r > 1 ? 's' : ''})`,
-      );
+      const zeros = qSource.length - kept;
+      const how = [
+        kvSource.length !== s.kvHeads.length || !kvSource.every((j, i) => j === i) ? `KV heads ${s.kvHeads.length} → ${kvSource.length}` : '',
+        zeros ? `${zeros} zero query head${zeros > 1 ? 's' : ''} (query heads ${kept} → ${qSource.length})` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      if (!fixups) refuse(`query-head groups ${groups} over ${s.kvHeads.length} KV heads are uneven (n_head % n_head_kv ≠ 0 or unused KV heads)`, how);
+      fixes.push(`query-head groups ${groups}: ${how}; each written KV head serves ${t} query head${t > 1 ? 's' : ''}`);
     }
   } else if (s.kvHeads.length > 0) {
     fixes.push(`${s.kvHeads.length} KV heads without query heads dropped`);
   }
-  if (nHead === 0) kvSource = [];
+  if (kept === 0) [kvSource, qSource] = [[], []];
   const zeroFfn = s.ffn.length === 0;
   if (zeroFfn) {
     if (!fixups) refuse('no FFN units', 'one FFN unit with zero weights');
     fixes.push('no FFN units: one zero unit written');
   }
-  const zeroAttn = nHead === 0 && l === 0;
+  const zeroAttn = kept === 0 && l === 0;
   if (zeroAttn) {
     if (!fixups) refuse('no attention heads in the first layer', 'one attention head with zero weights');
     fixes.push('attention-free first layer: one zero head written');
-  } else if (nHead === 0) fixes.push('attention-free: no attention tensors');
-  if (zeroAttn) return { nHead: 1, nHeadKv: 1, kvSource: [], nFf: zeroFfn ? 1 : s.ffn.length, zeroFfn, zeroAttn, fixes };
-  return { nHead, nHeadKv: kvSource.length, kvSource, nFf: zeroFfn ? 1 : s.ffn.length, zeroFfn, zeroAttn, fixes };
+  } else if (kept === 0) fixes.push('attention-free: no attention tensors');
+  if (zeroAttn) return { nHead: 1, qSource: [], nHeadKv: 1, kvSource: [], nFf: zeroFfn ? 1 : s.ffn.length, zeroFfn, zeroAttn, fixes };
+  return { nHead: qSource.length, qSource, nHeadKv: kvSource.length, kvSource, nFf: zeroFfn ? 1 : s.ffn.length, zeroFfn, zeroAttn, fixes };
+}
+
+/**
+ * Query-head slots t per written KV head for group sizes `groups` (all ≥ 1): the t in [1, max] whose
+ * Σ (⌈c/t⌉ − 1) duplicated KV heads + Σ (⌈c/t⌉·t − c) zero query heads is smallest, the smallest t on a tie
+ * (t = gcd of the sizes costs only the duplicates, and costs 0 when the groups are already even).
+ */
+export function slotsPerKvHead(groups: readonly number[]): number {
+  let best = 1;
+  let bestCost = Infinity;
+  for (let t = 1; t <= Math.max(...groups); t++) {
+    let cost = 0;
+    for (const c of groups) {
+      const copies = Math.ceil(c / t);
+      cost += copies - 1 + (copies * t - c);
+    }
+    if (cost < bestCost) [best, bestCost] = [t, cost];
+  }
+  return best;
 }
 
 /** Plan the whole model: arch `llama` when every layer is written with the same widths, else `deci`. */

@@ -11,7 +11,7 @@ import { sliceModel, RemovedMask } from '../../src/prune/slice';
 import { fixtureModel, writeFixture } from '../../src/model/fixture';
 import { loadModel } from '../../src/model/load';
 import { writeGguf, readGguf, gv } from '../../src/gguf/format';
-import { planLayer, planGguf, GgufExportError } from '../../src/gguf/plan';
+import { planLayer, planGguf, slotsPerKvHead, GgufExportError } from '../../src/gguf/plan';
 import { exportGguf } from '../../src/gguf/export';
 import { hfVocab } from '../../src/gguf/tokenizer';
 import { ggufCodec } from '../../src/gguf/evaluate';
@@ -79,22 +79,39 @@ const cfg = (heads: number[], kvHeads: number[], ffn: number[]): ModelConfig => 
   layers: [{ heads, kvHeads, ffn }],
 });
 
-test('layer plan: uneven GQA groups duplicate KV heads exactly (gcd of group sizes), empty FFN gets one zero unit, attention-free layers', () => {
-  // heads 0 1 | 2 | 5 over KV heads 0, 1, 2 (group 2): sizes 2+1+1 → r = 1, KV 0 written twice
+test('layer plan: uneven GQA groups duplicate KV heads and pad zero query heads, whichever writes less; empty FFN gets one zero unit, attention-free layers', () => {
+  // heads 0 1 | 2 | 5 over KV heads 0, 1, 2 (group 2): sizes 2+1+1 → duplicating KV 0 (1 head) beats padding (2)
   let p = planLayer(cfg([0, 1, 2, 5], [0, 1, 2], [0, 1]), 0, true);
-  assert.deepEqual([p.nHead, p.nHeadKv, p.kvSource], [4, 4, [0, 0, 1, 2]]);
+  assert.deepEqual([p.nHead, p.nHeadKv, p.kvSource, p.qSource], [4, 4, [0, 0, 1, 2], [0, 1, 2, 3]]);
   // heads 0 1 | 2 3 on KV heads 0, 1: sizes 2+2 → r = 2, written as is
   p = planLayer(cfg([0, 1, 2, 3], [0, 1], [3]), 0, true);
   assert.deepEqual([p.nHeadKv, p.kvSource, p.fixes], [2, [0, 1], []]);
-  // heads 0 1 | 2 3 | 4 | 6: sizes 2+2+1+1 → r = 1, 6 KV heads
+  // heads 0 1 | 2 3 | 4 | 6: sizes 2+2+1+1 → 2 duplicates or 2 zero heads: a tie keeps duplication, 6 KV heads
   p = planLayer(cfg([0, 1, 2, 3, 4, 6], [0, 1, 2, 3], [0]), 0, true);
-  assert.deepEqual(p.kvSource, [0, 0, 1, 1, 2, 3]);
+  assert.deepEqual(
+    [p.kvSource, p.qSource],
+    [
+      [0, 0, 1, 1, 2, 3],
+      [0, 1, 2, 3, 4, 5],
+    ],
+  );
   assert.equal(p.nHead % p.nHeadKv, 0);
-  // group size 4 (8 heads on 2 KV heads): heads 0 1 2 3 | 4 5 → sizes 4+2 → r = 2, KV 0 written twice
+  // heads 0 1 | 2 3 | 4 5 | 6 (stories260K at s = 0.5, layer 0): one zero query head (3 duplicates otherwise)
+  p = planLayer(cfg([0, 1, 2, 3, 4, 5, 6], [0, 1, 2, 3], [0]), 0, true);
+  assert.deepEqual([p.nHead, p.nHeadKv, p.kvSource, p.qSource], [8, 4, [0, 1, 2, 3], [0, 1, 2, 3, 4, 5, 6, null]]);
+  assert.deepEqual(p.fixes, ['query-head groups 2+2+2+1: 1 zero query head (query heads 7 → 8); each written KV head serves 2 query heads']);
+  // group size 4 (8 heads on 2 KV heads): heads 0 1 2 3 | 4 5 → sizes 4+2 → 2 slots per KV head, KV 0 written twice
   const g4 = cfg([0, 1, 2, 3, 4, 5], [0, 1], [0]);
   g4.nKvHeads = 2;
   p = planLayer(g4, 0, true);
   assert.deepEqual([p.nHead, p.nHeadKv, p.kvSource], [6, 3, [0, 0, 1]]);
+  // heads 0 1 2 3 | 4 → sizes 4+1: both fixes at once (KV 0 twice, one zero head after head 4): 2 extra heads, not 3
+  const mixed = cfg([0, 1, 2, 3, 4], [0, 1], [0]);
+  mixed.nKvHeads = 2;
+  p = planLayer(mixed, 0, true);
+  assert.deepEqual([p.nHead, p.nHeadKv, p.kvSource, p.qSource], [6, 3, [0, 0, 1], [0, 1, 2, 3, 4, null]]);
+  assert.match(p.fixes[0], /^query-head groups 4\+1: KV heads 2 → 3, 1 zero query head \(query heads 5 → 6\)/);
+  assert.deepEqual([[2, 2], [1, 1], [3, 1], [2, 2, 2, 1], [4, 1], [4, 2], [5]].map(slotsPerKvHead), [2, 1, 1, 2, 2, 2, 5]);
   assert.throws(
     () => planLayer(cfg([0, 1, 2, 3, 4, 6], [0, 1, 2, 3], [0]), 0, false),
     (e: Error) => e instanceof GgufExportError && /layer 0: query-head groups 2\+2\+1\+1 .*crashes llama\.cpp/.test(e.message),
@@ -151,29 +168,51 @@ test('stories260K export: llama metadata, tensors in llama.cpp layout equal to t
   assert.deepEqual(ggufCodec(file).codec.encode(text), loaded.codec.encode(text));
 });
 
-test('pruned layers → arch deci with per-layer arrays; duplicated KV rows are copies of the right heads', async () => {
+test('pruned layers → arch deci with per-layer arrays; duplicated KV rows are copies of the right heads, zero query heads are zero Q rows and output columns', async () => {
   const loaded = await stories260K();
   const c = loaded.model.config;
   const mask: RemovedMask = {};
   for (let l = 0; l < c.nLayers; l++) [mask[`layers.${l}.ffn`], mask[`layers.${l}.attn`]] = [new Uint8Array(c.dFF), new Uint8Array(c.nHeads)];
-  mask['layers.1.attn'].set([0, 0, 0, 1, 0, 0, 0, 0]); // heads 0 1 | 2 | 4 5 | 6 7: sizes 2+1+2+2 → r = 1, KV heads 0 0 1 2 2 3 3
+  mask['layers.1.attn'].set([0, 0, 0, 1, 0, 0, 0, 0]); // heads 0 1 | 2 | 4 5 | 6 7: sizes 2+1+2+2 → one zero head after head 2
+  mask['layers.2.attn'].set([0, 0, 0, 1, 1, 1, 1, 1]); // heads 0 1 | 2: sizes 2+1 → a tie, KV heads 0 0 1
   mask['layers.3.ffn'].fill(1, 0, 100);
   const model = sliceModel(loaded.model, mask);
   const file = path.join(dir, 'p.gguf');
   const r = exportGguf({ ...loaded, model }, file);
   assert.equal(r.arch, 'deci');
   const g = readGguf(file);
-  assert.deepEqual(g.kv['deci.attention.head_count'], [8, 7, 8, 8, 8]);
-  assert.deepEqual(g.kv['deci.attention.head_count_kv'], [4, 7, 4, 4, 4]);
+  assert.deepEqual(g.kv['deci.attention.head_count'], [8, 8, 3, 8, 8]);
+  assert.deepEqual(g.kv['deci.attention.head_count_kv'], [4, 4, 3, 4, 4]);
   assert.deepEqual(g.kv['deci.feed_forward_length'], [c.dFF, c.dFF, c.dFF, c.dFF - 100, c.dFF]);
-  const k = g.tensors['blk.1.attn_k.weight']; // [7 written KV heads · dh rows][d]
-  const src = model.weights['layers.1.attn.k']; // [d, 4·dh]
   const d = c.dModel;
   const dh = c.dHead;
-  [0, 0, 1, 2, 2, 3, 3].forEach((kv, w) => {
-    for (let j = 0; j < dh; j++) assert.equal(k.data[(w * dh + j) * d + 5], src.data[5 * 4 * dh + kv * dh + j]);
+  // layer 2: [3 written KV heads · dh rows][d] from the kept KV heads 0, 1
+  const k = g.tensors['blk.2.attn_k.weight'];
+  const kSrc = model.weights['layers.2.attn.k']; // [d, 2·dh]
+  [0, 0, 1].forEach((kv, w) => {
+    for (let j = 0; j < dh; j++) assert.equal(k.data[(w * dh + j) * d + 5], kSrc.data[5 * 2 * dh + kv * dh + j]);
   });
-  assert.equal(planGguf(model).layers[1].fixes.length, 1);
+  // layer 1: written query heads = kept heads 0 1 2, a zero head, kept heads 3 4 5 6 (Q rows [8·dh][d], output [d][8·dh])
+  const q = g.tensors['blk.1.attn_q.weight'];
+  const o = g.tensors['blk.1.attn_output.weight'];
+  const qSrc = model.weights['layers.1.attn.q']; // [d, 7·dh]
+  const oSrc = model.weights['layers.1.attn.o']; // [7·dh, d]
+  assert.deepEqual(
+    [q.dims, o.dims],
+    [
+      [d, 8 * dh],
+      [8 * dh, d],
+    ],
+  );
+  [0, 1, 2, null, 3, 4, 5, 6].forEach((h, w) => {
+    for (let j = 0; j < dh; j++)
+      for (const col of [0, 5, d - 1]) {
+        assert.equal(q.data[(w * dh + j) * d + col], h === null ? 0 : qSrc.data[col * 7 * dh + h * dh + j]);
+        assert.equal(o.data[col * 8 * dh + w * dh + j], h === null ? 0 : oSrc.data[(h * dh + j) * d + col]);
+      }
+  });
+  const plan = planGguf(model);
+  assert.deepEqual([plan.layers[1].fixes.length, plan.layers[2].fixes.length], [1, 1]);
 });
 
 test('refusals: OPT (with the reason), byte-level BPE tokenizer.json, the input file itself', async () => {

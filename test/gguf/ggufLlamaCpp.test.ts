@@ -72,16 +72,19 @@ test('pruned stories260K (local 0.3, StructPrune 0.3 and 0.5) as arch deci: logi
     const file = path.join(dir, `${method}-${sparsity}.gguf`);
     const r = exportGguf({ ...base, model }, file);
     assert.equal(r.arch, 'deci', `${method} ${sparsity}`);
-    uneven += r.fixes.filter((f) => f.includes('KV heads')).length;
+    uneven += r.fixes.filter((f) => f.includes('query-head groups')).length;
     const c = await checkGguf(model, file, windows());
     assert.ok(c.maxAbsDiff < 1e-4, `${method} ${sparsity}: max |Δlogit| ${c.maxAbsDiff}`);
     const p = await relPplDiff(model, file, 4);
     assert.ok(p.rel < 1e-5, `${method} ${sparsity}: ppl ${p.ours} vs llama.cpp ${p.theirs}`);
   }
-  assert.ok(uneven > 0, 'no pruned layer with uneven GQA groups: the KV duplication went untested here');
+  assert.ok(uneven > 0, 'no pruned layer with uneven GQA groups: their workaround went untested here');
 });
 
-/** stories260K sliced by hand: uneven GQA groups (layer 3), no FFN (layers 1, 4), no attention (layers 0, 2). */
+/**
+ * stories260K sliced by hand: uneven GQA groups fixed by a zero query head (layer 3) and by duplicating a KV head
+ * (layer 4), no FFN (layers 1, 4), no attention (layers 0, 2).
+ */
 function trapModel(): Model {
   const c = base.model.config;
   const mask: RemovedMask = {};
@@ -89,7 +92,8 @@ function trapModel(): Model {
     mask[`layers.${l}.ffn`] = new Uint8Array(c.dFF);
     mask[`layers.${l}.attn`] = new Uint8Array(c.nHeads);
   }
-  mask['layers.3.attn'].set([1, 0, 1, 1, 0, 0, 0, 0]); // heads 1 | 4 5 | 6 7 over KV heads 0, 2, 3: groups 1+2+2
+  mask['layers.3.attn'].set([1, 0, 1, 1, 0, 0, 0, 0]); // heads 1 | 4 5 | 6 7 over KV heads 0, 2, 3: groups 1+2+2 → one zero head
+  mask['layers.4.attn'].set([0, 0, 0, 1, 1, 1, 1, 1]); // heads 0 1 | 2 over KV heads 0, 1: groups 2+1 → KV 0 written twice
   mask['layers.1.ffn'].fill(1);
   mask['layers.4.ffn'].fill(1);
   mask['layers.0.attn'].fill(1);
@@ -102,12 +106,20 @@ test('a model with every llama.cpp trap is fixed exactly by the exporter (logits
   const file = path.join(dir, 'traps.gguf');
   const r = exportGguf({ ...base, model }, file);
   assert.equal(r.arch, 'deci');
-  assert.equal(r.fixes.length, 5, r.fixes.join('; '));
+  assert.equal(r.fixes.length, 6, r.fixes.join('; '));
+  assert.ok(
+    r.fixes.some((f) => f.startsWith('layer 3: query-head groups 1+2+2: 1 zero query head')),
+    r.fixes.join('; '),
+  );
+  assert.ok(
+    r.fixes.some((f) => f.startsWith('layer 4: query-head groups 2+1: KV heads 2 → 3')),
+    r.fixes.join('; '),
+  );
   const c = await checkGguf(model, file, windows());
   assert.ok(c.maxAbsDiff < 1e-4, `max |Δlogit| ${c.maxAbsDiff}`);
   // The same model with layer 3's uneven groups written as they are (3 KV heads for 5 query heads).
   const plan = planGguf(model);
-  Object.assign(plan.layers[3], { kvSource: [0, 1, 2], nHeadKv: 3 });
+  Object.assign(plan.layers[3], { kvSource: [0, 1, 2], nHeadKv: 3, qSource: [0, 1, 2, 3, 4], nHead: 5 });
   const raw = path.join(dir, 'raw.gguf');
   const kv = {
     'general.architecture': gv.str('deci'),
