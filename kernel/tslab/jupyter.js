@@ -498,9 +498,9 @@ class ZmqServer {
     }
     async handleShellMessage(sock, ...args) {
         const msg = ZmqMessage.fromRaw(this.connInfo.key, args);
-        if (this.iopubReady) {
+        if (!this.iopubGateOpen) {
             // structprune-ts fork: see init(); requests that arrived meanwhile resume in their order.
-            await this.iopubReady;
+            await this.iopubGate();
         }
         let terminated = false;
         this.publishStatus("busy", msg);
@@ -549,6 +549,26 @@ class ZmqServer {
             this.close();
             setTimeout(() => process.exit(0), 100);
         }
+    }
+    /**
+     * structprune-ts fork: resolves once a client has subscribed to IOPub, or IOPUB_WAIT_MS after the first
+     * request (a client without IOPub still gets replies); then the gate stays open.
+     */
+    iopubGate() {
+        if (!this.iopubGatePromise) {
+            let timer;
+            this.iopubGatePromise = Promise.race([
+                this.firstSubscription,
+                new Promise((resolve) => {
+                    timer = setTimeout(resolve, IOPUB_WAIT_MS);
+                    timer.unref();
+                }),
+            ]).then(() => {
+                clearTimeout(timer);
+                this.iopubGateOpen = true;
+            });
+        }
+        return this.iopubGatePromise;
     }
     reply(sock, msg, msgType, content) {
         const reply = msg.createReply();
@@ -632,10 +652,11 @@ class ZmqServer {
         // socket drops what it publishes before the subscription has reached it, and ZeroMQ's reconnect timer
         // can connect a client's IOPub ~100 ms after its shell: `jupyter console` (which, unlike
         // wait_for_ready, does not check IOPub) then lost the busy/idle of its first cell and waited forever.
-        // Shell and control requests wait for the first subscription (at most IOPUB_WAIT_MS, once).
+        // Shell and control requests wait for the first subscription (at most IOPUB_WAIT_MS after the first
+        // request, once).
         this.iopub = new zmq.XPublisher();
         let subscribed;
-        const firstSubscription = new Promise((resolve) => {
+        this.firstSubscription = new Promise((resolve) => {
             subscribed = resolve;
         });
         (async () => {
@@ -650,17 +671,6 @@ class ZmqServer {
                 // the socket was closed
             }
         })();
-        let timer;
-        this.iopubReady = Promise.race([
-            firstSubscription,
-            new Promise((resolve) => {
-                timer = setTimeout(resolve, IOPUB_WAIT_MS);
-                timer.unref();
-            }),
-        ]).then(() => {
-            clearTimeout(timer);
-            this.iopubReady = null;
-        });
         this.shell = new zmq.Router();
         this.control = new zmq.Router();
         this.stdin = new zmq.Router();
