@@ -88,13 +88,14 @@ export function planLayer(cfg: ModelConfig, l: number, fixups: boolean): GgufLay
     throw new GgufExportError(`layer ${l}: ${what}, which crashes llama.cpp; the exact workaround (${fix}) is off (fixups: false)`);
   };
   const kept = s.heads.length;
-  let kvSource: number[] = [];
-  let qSource: (number | null)[] = [];
+  const kvSource: number[] = [];
+  const qSource: (number | null)[] = [];
   if (kept > 0) {
     const kvOf = kvIndexOfHeads(cfg, s); // non-decreasing: kept heads are ascending
     const count = new Array<number>(s.kvHeads.length).fill(0);
     kvOf.forEach((j) => count[j]++);
-    const t = slotsPerKvHead(count.filter((c) => c > 0));
+    const groups = count.filter((c) => c > 0);
+    const t = slotsPerKvHead(groups);
     let first = 0; // position of the KV head's first query head among the kept heads
     count.forEach((c, j) => {
       for (let copy = 0; copy * t < c; copy++) {
@@ -103,23 +104,22 @@ export function planLayer(cfg: ModelConfig, l: number, fixups: boolean): GgufLay
       }
       first += c;
     });
-    const identity = kvSource.length === s.kvHeads.length && kvSource.every((j, i) => j === i) && qSource.length === kept;
-    if (!identity) {
-      const groups = count.filter((c) => c > 0).join('+');
-      const zeros = qSource.length - kept;
+    const kvAsIs = kvSource.length === s.kvHeads.length && kvSource.every((j, i) => j === i);
+    const zeros = qSource.length - kept;
+    if (!kvAsIs || zeros > 0) {
       const how = [
-        kvSource.length !== s.kvHeads.length || !kvSource.every((j, i) => j === i) ? `KV heads ${s.kvHeads.length} → ${kvSource.length}` : '',
+        kvAsIs ? '' : `KV heads ${s.kvHeads.length} → ${kvSource.length}`,
         zeros ? `${zeros} zero query head${zeros > 1 ? 's' : ''} (query heads ${kept} → ${qSource.length})` : '',
       ]
         .filter(Boolean)
         .join(', ');
-      if (!fixups) refuse(`query-head groups ${groups} over ${s.kvHeads.length} KV heads are uneven (n_head % n_head_kv ≠ 0 or unused KV heads)`, how);
-      fixes.push(`query-head groups ${groups}: ${how}; each written KV head serves ${t} query head${t > 1 ? 's' : ''}`);
+      const sizes = groups.join('+');
+      if (!fixups) refuse(`query-head groups ${sizes} over ${s.kvHeads.length} KV heads are uneven (n_head % n_head_kv ≠ 0 or unused KV heads)`, how);
+      fixes.push(`query-head groups ${sizes}: ${how}; each written KV head serves ${t} query head${t > 1 ? 's' : ''}`);
     }
   } else if (s.kvHeads.length > 0) {
     fixes.push(`${s.kvHeads.length} KV heads without query heads dropped`);
   }
-  if (kept === 0) [kvSource, qSource] = [[], []];
   const zeroFfn = s.ffn.length === 0;
   if (zeroFfn) {
     if (!fixups) refuse('no FFN units', 'one FFN unit with zero weights');
