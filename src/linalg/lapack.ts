@@ -119,6 +119,38 @@ export function bindLapack(path: string): Lapack {
   const getThreads = optional('int openblas_get_num_threads()');
   const setThreads = optional('void openblas_set_num_threads(int n)');
   const i32 = (v: number): Int32Array => Int32Array.of(v);
+  /** The dense row-major binding of cblas_dgemm or cblas_sgemm (`name` for the length errors). */
+  const denseGemm =
+    <T extends Float32Array | Float64Array>(gemm: Fn, name: string) =>
+    (tA: boolean, tB: boolean, m: number, n: number, k: number, alpha: number, A: T, B: T, beta: number, C: T): void => {
+      need(A, m * k, `${name}: A`);
+      need(B, k * n, `${name}: B`);
+      need(C, m * n, `${name}: C`);
+      gemm(
+        RowMajor,
+        tA ? Trans : NoTrans,
+        tB ? Trans : NoTrans,
+        m,
+        n,
+        k,
+        alpha,
+        A,
+        Math.max(1, tA ? m : k),
+        B,
+        Math.max(1, tB ? k : n),
+        beta,
+        C,
+        Math.max(1, n),
+      );
+    };
+  /** The Aᵀ A binding of cblas_dsyrk or cblas_ssyrk (upper triangle of C written). */
+  const syrkAtA =
+    <T extends Float32Array | Float64Array>(syrk: Fn, name: string) =>
+    (n: number, k: number, alpha: number, A: T, beta: number, C: T): void => {
+      need(A, k * n, `${name}: A`);
+      need(C, n * n, `${name}: C`);
+      syrk(RowMajor, Upper, Trans, n, k, alpha, A, Math.max(1, n), beta, C, Math.max(1, n));
+    };
 
   return {
     syevd(A, n) {
@@ -170,48 +202,8 @@ export function bindLapack(path: string): Lapack {
       need(B, n * m, 'trsmLeftLower: B');
       dtrsm(RowMajor, Left, Lower, trans ? Trans : NoTrans, NonUnit, n, m, 1, L, Math.max(1, n), B, Math.max(1, m));
     },
-    dgemm(tA, tB, m, n, k, alpha, A, B, beta, C) {
-      need(A, m * k, 'dgemm: A');
-      need(B, k * n, 'dgemm: B');
-      need(C, m * n, 'dgemm: C');
-      dgemm(
-        RowMajor,
-        tA ? Trans : NoTrans,
-        tB ? Trans : NoTrans,
-        m,
-        n,
-        k,
-        alpha,
-        A,
-        Math.max(1, tA ? m : k),
-        B,
-        Math.max(1, tB ? k : n),
-        beta,
-        C,
-        Math.max(1, n),
-      );
-    },
-    sgemm(tA, tB, m, n, k, alpha, A, B, beta, C) {
-      need(A, m * k, 'sgemm: A');
-      need(B, k * n, 'sgemm: B');
-      need(C, m * n, 'sgemm: C');
-      sgemm(
-        RowMajor,
-        tA ? Trans : NoTrans,
-        tB ? Trans : NoTrans,
-        m,
-        n,
-        k,
-        alpha,
-        A,
-        Math.max(1, tA ? m : k),
-        B,
-        Math.max(1, tB ? k : n),
-        beta,
-        C,
-        Math.max(1, n),
-      );
-    },
+    dgemm: denseGemm<Float64Array>(dgemm, 'dgemm'),
+    sgemm: denseGemm<Float32Array>(sgemm, 'sgemm'),
     sgemmStrided(tA, tB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc) {
       const [ar, ac] = tA ? [k, m] : [m, k];
       const [br, bc] = tB ? [n, k] : [k, n];
@@ -222,16 +214,8 @@ export function bindLapack(path: string): Lapack {
       if (m > 0) need(C, (m - 1) * ldc + n, 'sgemmStrided: C');
       sgemm(RowMajor, tA ? Trans : NoTrans, tB ? Trans : NoTrans, m, n, k, alpha, A, Math.max(1, lda), B, Math.max(1, ldb), beta, C, Math.max(1, ldc));
     },
-    dsyrkAtA(n, k, alpha, A, beta, C) {
-      need(A, k * n, 'dsyrkAtA: A');
-      need(C, n * n, 'dsyrkAtA: C');
-      dsyrk(RowMajor, Upper, Trans, n, k, alpha, A, Math.max(1, n), beta, C, Math.max(1, n));
-    },
-    ssyrkAtA(n, k, alpha, A, beta, C) {
-      need(A, k * n, 'ssyrkAtA: A');
-      need(C, n * n, 'ssyrkAtA: C');
-      ssyrk(RowMajor, Upper, Trans, n, k, alpha, A, Math.max(1, n), beta, C, Math.max(1, n));
-    },
+    dsyrkAtA: syrkAtA<Float64Array>(dsyrk, 'dsyrkAtA'),
+    ssyrkAtA: syrkAtA<Float32Array>(ssyrk, 'ssyrkAtA'),
     corename: () => (getCorename ? String(getCorename()).trim() : null),
     config: () => (getConfig ? String(getConfig()).trim() : null),
     threads: () => (getThreads ? Number(getThreads()) : null),
