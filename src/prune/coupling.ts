@@ -21,6 +21,22 @@ export interface ModuleCoupling {
   down: string;
 }
 
+/** An attention head: the same slices in both architectures (LLaMA simply has no biases). */
+const ATTENTION: ModuleCoupling = {
+  unit: [
+    { key: 'attn.q', axis: 'out' },
+    { key: 'attn.q.bias', axis: 'vec' },
+    { key: 'attn.o', axis: 'in' },
+  ],
+  kv: [
+    { key: 'attn.k', axis: 'out' },
+    { key: 'attn.k.bias', axis: 'vec' },
+    { key: 'attn.v', axis: 'out' },
+    { key: 'attn.v.bias', axis: 'vec' },
+  ],
+  down: 'attn.o',
+};
+
 /** The coupling table. Keys missing from a model (e.g. biases of LLaMA) are skipped. */
 export const COUPLING: Record<ModelConfig['arch'], Record<ModuleKind, ModuleCoupling>> = {
   llama: {
@@ -33,20 +49,7 @@ export const COUPLING: Record<ModelConfig['arch'], Record<ModuleKind, ModuleCoup
       kv: [],
       down: 'ffn.down',
     },
-    attn: {
-      unit: [
-        { key: 'attn.q', axis: 'out' },
-        { key: 'attn.q.bias', axis: 'vec' },
-        { key: 'attn.o', axis: 'in' },
-      ],
-      kv: [
-        { key: 'attn.k', axis: 'out' },
-        { key: 'attn.k.bias', axis: 'vec' },
-        { key: 'attn.v', axis: 'out' },
-        { key: 'attn.v.bias', axis: 'vec' },
-      ],
-      down: 'attn.o',
-    },
+    attn: ATTENTION,
   },
   opt: {
     ffn: {
@@ -58,20 +61,7 @@ export const COUPLING: Record<ModelConfig['arch'], Record<ModuleKind, ModuleCoup
       kv: [],
       down: 'ffn.fc2',
     },
-    attn: {
-      unit: [
-        { key: 'attn.q', axis: 'out' },
-        { key: 'attn.q.bias', axis: 'vec' },
-        { key: 'attn.o', axis: 'in' },
-      ],
-      kv: [
-        { key: 'attn.k', axis: 'out' },
-        { key: 'attn.k.bias', axis: 'vec' },
-        { key: 'attn.v', axis: 'out' },
-        { key: 'attn.v.bias', axis: 'vec' },
-      ],
-      down: 'attn.o',
-    },
+    attn: ATTENTION,
   },
 };
 
