@@ -32,6 +32,22 @@ static inline float exp_le0(float x) {
   return p * u.f;
 }
 
+/* In place: s[0..n) ← softmax(s[0..n)), max-subtracted (n ≥ 1). */
+static inline void softmax_row(float *s, int n) {
+  float m = s[0];
+#pragma omp simd reduction(max : m)
+  for (int j = 1; j < n; j++) m = s[j] > m ? s[j] : m;
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (int j = 0; j < n; j++) {
+    s[j] = exp_le0(s[j] - m);
+    sum += s[j];
+  }
+  const float inv = 1.0f / sum;
+#pragma omp simd
+  for (int j = 0; j < n; j++) s[j] *= inv;
+}
+
 static void heads_range(const float *q, const float *k, const float *v, float *out, int T, int nH, int nKv, int dh,
                         const int *kvOf, float *scratch, int h0, int h1) {
   const int wq = nH * dh, wk = nKv * dh;
@@ -67,17 +83,7 @@ static void heads_range(const float *q, const float *k, const float *v, float *o
         }
         for (int jj = 0; jj < 16; jj++) s[j0 + jj] = acc[jj];
       }
-      float m = s[0];
-#pragma omp simd reduction(max : m)
-      for (int j = 1; j < n; j++) m = s[j] > m ? s[j] : m;
-      float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-      for (int j = 0; j < n; j++) {
-        s[j] = exp_le0(s[j] - m);
-        sum += s[j];
-      }
-      const float inv = 1.0f / sum;
-      for (int j = 0; j < n; j++) s[j] *= inv;
+      softmax_row(s, n);
       float *oi = out + (size_t)i * wq + (size_t)h * dh;
       for (int d = 0; d < dh; d++) {
         const float *vd = vt + (size_t)d * Tp;
@@ -138,18 +144,7 @@ void sp_causal_softmax_rows(float *S, int rows, int ld, int row0) {
     float *s = S + (size_t)r * ld;
     int n = row0 + r + 1;
     if (n > ld) n = ld;
-    float m = s[0];
-#pragma omp simd reduction(max : m)
-    for (int j = 1; j < n; j++) m = s[j] > m ? s[j] : m;
-    float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-    for (int j = 0; j < n; j++) {
-      s[j] = exp_le0(s[j] - m);
-      sum += s[j];
-    }
-    const float inv = 1.0f / sum;
-#pragma omp simd
-    for (int j = 0; j < n; j++) s[j] *= inv;
+    softmax_row(s, n);
     for (int j = n; j < ld; j++) s[j] = 0.0f;
   }
 }
