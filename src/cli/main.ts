@@ -43,8 +43,8 @@ export function usage(): string {
     '',
     ...Object.values(COMMANDS).map((c) => c.usage),
     '',
-    'Environment: STRUCTPRUNE_DATA (data directory), STRUCTPRUNE_BACKEND=wasm|cpu|tensorflow, STRUCTPRUNE_BLAS=auto|openblas|ts,',
-    '  STRUCTPRUNE_ATTENTION=auto|native|js|tfjs.',
+    'Environment: STRUCTPRUNE_DATA (data directory), STRUCTPRUNE_BACKEND=wasm|cpu|tensorflow|webgpu, STRUCTPRUNE_BLAS=auto|openblas|ts,',
+    '  STRUCTPRUNE_ATTENTION=auto|native|js|tfjs (CPU attention kernel), STRUCTPRUNE_ATTENTION_LAYOUT=perHead|batched.',
   ].join('\n');
 }
 

@@ -113,14 +113,14 @@ export function attentionHeads(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, k
 export type AttentionLayout = 'perHead' | 'batched';
 
 /**
- * The layout for the backend in use: env STRUCTPRUNE_ATTENTION=perHead|batched when set, else per head on
+ * The layout for the backend in use: env STRUCTPRUNE_ATTENTION_LAYOUT=perHead|batched when set, else per head on
  * every backend. Measured (scripts/bench-attention-layout.ts, README "WebGPU"): per head is faster on wasm
  * (2.4–3.5×) and on webgpu over software Vulkan (1.3–1.7×); on a real GPU the device check measures both.
  */
 export function attentionLayout(): AttentionLayout {
-  const env = typeof process === 'undefined' ? undefined : process.env.STRUCTPRUNE_ATTENTION; // no `process` in the browser page
+  const env = typeof process === 'undefined' ? undefined : process.env.STRUCTPRUNE_ATTENTION_LAYOUT; // no `process` in the browser page
   if (env === 'perHead' || env === 'batched') return env;
-  if (env) throw new Error(`STRUCTPRUNE_ATTENTION="${env}" is not one of perHead|batched (unset it for the default)`);
+  if (env) throw new Error(`STRUCTPRUNE_ATTENTION_LAYOUT="${env}" is not one of perHead|batched (unset it for the default)`);
   return 'perHead';
 }
 

@@ -51,17 +51,20 @@ test('batched = per-head attention on an OPT fixture (biases, post-norm)', async
   assert.ok(logits < 1e-4 && Math.max(...hidden) < 1e-5, `max |Δ| logits ${logits}, A_attn ${hidden}`);
 });
 
-test('attentionLayout: per head by default, STRUCTPRUNE_ATTENTION overrides, a bad value names the key', () => {
-  const saved = process.env.STRUCTPRUNE_ATTENTION;
+test('attentionLayout: per head by default, STRUCTPRUNE_ATTENTION_LAYOUT overrides, a bad value names the key; the CPU kernel choice STRUCTPRUNE_ATTENTION is not its business', () => {
+  const saved = [process.env.STRUCTPRUNE_ATTENTION_LAYOUT, process.env.STRUCTPRUNE_ATTENTION];
   try {
-    delete process.env.STRUCTPRUNE_ATTENTION;
+    delete process.env.STRUCTPRUNE_ATTENTION_LAYOUT;
     assert.equal(attentionLayout(), 'perHead');
-    process.env.STRUCTPRUNE_ATTENTION = 'batched';
+    process.env.STRUCTPRUNE_ATTENTION = 'native'; // attentionFused.ts's auto|native|js|tfjs: both once read this key
+    assert.equal(attentionLayout(), 'perHead');
+    process.env.STRUCTPRUNE_ATTENTION_LAYOUT = 'batched';
     assert.equal(attentionLayout(), 'batched');
-    process.env.STRUCTPRUNE_ATTENTION = 'fused';
-    assert.throws(() => attentionLayout(), /STRUCTPRUNE_ATTENTION="fused".*perHead\|batched/);
+    process.env.STRUCTPRUNE_ATTENTION_LAYOUT = 'fused';
+    assert.throws(() => attentionLayout(), /STRUCTPRUNE_ATTENTION_LAYOUT="fused".*perHead\|batched/);
   } finally {
-    if (saved === undefined) delete process.env.STRUCTPRUNE_ATTENTION;
-    else process.env.STRUCTPRUNE_ATTENTION = saved;
+    const restore = (key: string, v: string | undefined) => (v === undefined ? delete process.env[key] : (process.env[key] = v));
+    restore('STRUCTPRUNE_ATTENTION_LAYOUT', saved[0]);
+    restore('STRUCTPRUNE_ATTENTION', saved[1]);
   }
 });
