@@ -2,10 +2,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
+import assert from 'node:assert/strict';
 import { tf, initBackend } from '../src/backend';
 import { loadModel } from '../src/model/load';
 import { LoadedModel } from '../src/model/codec';
 import { dataPath } from '../src/data/datadir';
+import type { ModuleSpec } from '../src/prune/coupling';
+import type { RemovedMask } from '../src/prune/slice';
 
 let stories: Promise<LoadedModel> | null = null;
 /** stories260K with its tokenizer, from the data directory. */
@@ -84,4 +87,28 @@ export function runEchoed(
       resolve({ code, out });
     });
   });
+}
+
+/**
+ * `mask` is one threshold on importance / unit cost across all modules: every removed ratio is at most every kept
+ * one, and the removed cost is the shortest such prefix that reaches `budget` (the global masks of global.ts and
+ * globalFisher.ts).
+ */
+export function assertThresholdMask(specs: readonly ModuleSpec[], mask: RemovedMask, importance: Float64Array[], budget: number): void {
+  let removedCost = 0;
+  let maxRemoved = -Infinity;
+  let minKept = Infinity;
+  let lastCost = 0;
+  specs.forEach((s, m) =>
+    mask[s.id].forEach((r, j) => {
+      const ratio = importance[m][j] / s.unitCost;
+      if (r) {
+        removedCost += s.unitCost;
+        if (ratio > maxRemoved) [maxRemoved, lastCost] = [ratio, s.unitCost];
+      } else minKept = Math.min(minKept, ratio);
+    }),
+  );
+  assert.ok(removedCost >= budget, `removed ${removedCost} < budget ${budget}`);
+  assert.ok(removedCost - lastCost < budget, 'the removed set is the shortest greedy prefix');
+  assert.ok(maxRemoved <= minKept, `every removed ratio (max ${maxRemoved}) is below every kept one (min ${minKept})`);
 }

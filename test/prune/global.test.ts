@@ -14,7 +14,7 @@ import { taylorImportance, globalMask } from '../../src/prune/global';
 import { moduleSpecs, totalUnitCost } from '../../src/prune/coupling';
 import { prune } from '../../src/prune/prune';
 import { createRng } from '../../src/util/rng';
-import { noLeaks } from '../helpers';
+import { assertThresholdMask, noLeaks } from '../helpers';
 
 const V = 64;
 const windowsOf = (n: number, T: number, seed: number) => {
@@ -106,22 +106,7 @@ test('globalMask: one threshold on importance/cost, removed cost first reaching 
   const budget = 0.35 * totalUnitCost(specs);
   const mask = await globalMask(model, windows, budget);
   const t = await taylorImportance(model, windows);
-  let removedCost = 0;
-  let maxRemoved = -Infinity;
-  let minKept = Infinity;
-  let lastCost = 0;
-  specs.forEach((s, m) =>
-    mask[s.id].forEach((r, j) => {
-      const ratio = t.importance[m][j] / s.unitCost;
-      if (r) {
-        removedCost += s.unitCost;
-        if (ratio > maxRemoved) [maxRemoved, lastCost] = [ratio, s.unitCost];
-      } else minKept = Math.min(minKept, ratio);
-    }),
-  );
-  assert.ok(removedCost >= budget, `removed ${removedCost} < budget ${budget}`);
-  assert.ok(removedCost - lastCost < budget, 'the removed set is the shortest greedy prefix');
-  assert.ok(maxRemoved <= minKept, `every removed ratio (max ${maxRemoved}) is below every kept one (min ${minKept})`);
+  assertThresholdMask(specs, mask, t.importance, budget);
 });
 
 test('prune --method global: meets the budget, slices, leaks nothing; the device held the whole model', async () => {

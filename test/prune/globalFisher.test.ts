@@ -12,7 +12,7 @@ import { fisherImportance, globalFisherMask } from '../../src/prune/globalFisher
 import { windowNllSum } from '../../src/prune/blockBackward';
 import { moduleSpecs, totalUnitCost } from '../../src/prune/coupling';
 import { createRng } from '../../src/util/rng';
-import { noLeaks } from '../helpers';
+import { assertThresholdMask, noLeaks } from '../helpers';
 
 const V = 48;
 const windowsOf = (n: number, T: number, seed: number) => {
@@ -66,19 +66,5 @@ test('globalFisherMask: one threshold on I_j / cost, removed cost first reaching
   const budget = 0.35 * totalUnitCost(specs);
   const mask = await noLeaks(() => globalFisherMask(model, windows, budget));
   const f = await fisherImportance(model, windows);
-  let removedCost = 0;
-  let maxRemoved = -Infinity;
-  let minKept = Infinity;
-  let lastCost = 0;
-  specs.forEach((s, m) =>
-    mask[s.id].forEach((r, j) => {
-      const ratio = f.importance[m][j] / s.unitCost;
-      if (r) {
-        removedCost += s.unitCost;
-        if (ratio > maxRemoved) [maxRemoved, lastCost] = [ratio, s.unitCost];
-      } else minKept = Math.min(minKept, ratio);
-    }),
-  );
-  assert.ok(removedCost >= budget && removedCost - lastCost < budget, `removed ${removedCost}, budget ${budget}`);
-  assert.ok(maxRemoved <= minKept);
+  assertThresholdMask(specs, mask, f.importance, budget);
 });
