@@ -15,6 +15,31 @@ function spawnCli(args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/** A short `prune --json` of the model at `model` with local, global-threshold and structprune (3 ADMM iterations), in turn. */
+async function quickPrunes(model: string): Promise<{ method: string; r: Awaited<ReturnType<typeof runCli>> }[]> {
+  const runs = [];
+  for (const method of ['local', 'global-threshold', 'structprune']) {
+    const extra = method === 'structprune' ? ['--iterations', '3'] : [];
+    const r = await runCli([
+      'prune',
+      '--model',
+      model,
+      '--method',
+      method,
+      '--sparsity',
+      '0.3',
+      '--calib-samples',
+      '4',
+      '--calib-seqlen',
+      '32',
+      ...extra,
+      '--json',
+    ]);
+    runs.push({ method, r });
+  }
+  return runs;
+}
+
 test('the binary: bad arguments exit 2 with usage; a failure exits 1 with the whole message (reason and fix)', () => {
   const bad = spawnCli(['generate', '--steps', '-1']);
   assert.equal(bad.code, 2, bad.err);
@@ -185,22 +210,7 @@ test('convert --to hf, then logits of the HF directory equal the llama2.c model'
   const b = JSON.parse((await runCli(['logits', '--model', out, '--ids', '1,403,407', '--json'])).out).logits;
   assert.deepEqual(a, b);
   assert.equal((await runCli(['convert', '--to', 'hf', '--out', out])).code, 0, 'an HF folder written by convert is replaced');
-  for (const method of ['local', 'global-threshold', 'structprune']) {
-    const r = await runCli([
-      'prune',
-      '--model',
-      out,
-      '--method',
-      method,
-      '--sparsity',
-      '0.3',
-      '--calib-samples',
-      '4',
-      '--calib-seqlen',
-      '32',
-      ...(method === 'structprune' ? ['--iterations', '3'] : []),
-      '--json',
-    ]);
+  for (const { method, r } of await quickPrunes(out)) {
     assert.equal(r.code, 0, `${method} on converted stories260K: ${r.err}`);
     assert.equal(JSON.parse(r.out).calibration.corpus, 'tinystories-train');
   }
@@ -209,22 +219,7 @@ test('convert --to hf, then logits of the HF directory equal the llama2.c model'
 test('fixture writes an OPT checkpoint that every pruning method accepts', async () => {
   const dir = path.join(tmpDir('sp-fx-'), 'opt');
   assert.equal((await runCli(['fixture', '--arch', 'opt', '--layers', '2', '--d-model', '64', '--seed', '0', '--out', dir])).code, 0);
-  for (const method of ['local', 'global-threshold', 'structprune']) {
-    const r = await runCli([
-      'prune',
-      '--model',
-      dir,
-      '--method',
-      method,
-      '--sparsity',
-      '0.3',
-      '--calib-samples',
-      '4',
-      '--calib-seqlen',
-      '32',
-      ...(method === 'structprune' ? ['--iterations', '3'] : []),
-      '--json',
-    ]);
+  for (const { method, r } of await quickPrunes(dir)) {
     assert.equal(r.code, 0, `${method}: ${r.err}`);
     assert.ok(JSON.parse(r.out).params.pruned < JSON.parse(r.out).params.dense);
   }
