@@ -96,17 +96,8 @@ test('keeping nothing returns zeros; keeping everything returns W⁰ (damp 0)', 
 test('OpenBLAS (dgemm for Hc[S, :] W⁰) and TypeScript paths give the same compensation', async () => {
   const { setBlas, blasInfo } = await import('../../src/linalg/blas');
   const initial = blasInfo().mode;
-  const rng = createRng(21);
   const [n, d, T] = [40, 9, 70];
-  const A = Array.from({ length: T * n }, () => rng.normal() + 0.2);
-  const H = new Float64Array(n * n);
-  const sum = new Float64Array(n);
-  for (let t = 0; t < T; t++)
-    for (let i = 0; i < n; i++) {
-      sum[i] += A[t * n + i];
-      for (let j = 0; j < n; j++) H[i * n + j] += A[t * n + i] * A[t * n + j];
-    }
-  const W0 = Float32Array.from({ length: n * d }, () => rng.normal());
+  const { W0, H, sum } = data(T, n, d, 21);
   const kept = Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 1);
   const run = () => compensate({ W0, H, n, d, kept }, { centre: { sum, tokens: T } });
   try {
